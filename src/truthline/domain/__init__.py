@@ -1,0 +1,1 @@
+"""Domain layer: ids, errors, geometry, labels and taxonomy, free of I/O."""

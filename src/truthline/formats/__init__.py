@@ -1,0 +1,1 @@
+"""Annotation formats: lossless conversion between files and domain types."""

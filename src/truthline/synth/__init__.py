@@ -1,0 +1,1 @@
+"""Synthetic scenarios with exact ground truth and controllable production conditions."""
