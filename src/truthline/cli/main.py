@@ -1,0 +1,132 @@
+"""The `truthline` command: global options, sub-commands, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from truthline.cli import dataset, taxonomy
+from truthline.cli.context import open_ws, options
+from truthline.cli.render import console, err_console, print_json
+
+app = typer.Typer(
+    name="truthline",
+    help="One lineage graph from image and label to production prediction.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(dataset.app, name="dataset")
+app.add_typer(taxonomy.app, name="taxonomy")
+
+
+@app.callback()
+def root(
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: found above the cwd).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    options.workspace = workspace
+    options.debug = debug
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Project folder.")] = Path(".")) -> None:
+    """Create a workspace (.truthline/ with its database and blob store) in DIRECTORY."""
+    from truthline.workflows.workspace import Workspace
+
+    with Workspace.init(directory) as ws:
+        console.print(f"workspace ready at {ws.dir} ({ws.engine.dialect.name})")
+
+
+@app.command()
+def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Versions, database and blob-store health. Exit code 1 when something is wrong."""
+    with open_ws() as ws:
+        report = ws.doctor()
+    if as_json:
+        print_json(report)
+    else:
+        table = Table("check", "value", show_header=False)
+        table.add_row("workspace", report["workspace"])
+        table.add_row("python", report["python"])
+        for k, v in report["packages"].items():
+            table.add_row(k, v)
+        for k, v in report["database"].items():
+            table.add_row(f"database {k}", str(v))
+        for k, v in report["blobs"].items():
+            table.add_row(f"blobs {k}", str(v))
+        console.print(table)
+        console.print("[green]ok[/]" if report["ok"] else "[red]problems:[/] " + "; ".join(report["problems"]))
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def lineage(
+    entity_id: Annotated[str, typer.Argument(help="Any id: ann_, img_, dsv_, tax_, or a blob sha256.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Walk the lineage graph up (what it came from) and down (what was made from it)."""
+    with open_ws() as ws:
+        node = ws.lineage(entity_id)
+    if as_json:
+        print_json(node)
+        return
+    console.print(f"[bold]{node['kind']} {node['id']}[/]")
+    for k, v in node["summary"].items():
+        console.print(f"  {k}: {v}")
+    for direction in ("up", "down"):
+        console.print(f"[bold]{direction}[/]")
+        for k, v in node[direction].items():
+            console.print(f"  {k}: {_short(v)}")
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, list) and len(v) > 8:
+        return f"{v[:8]} … ({len(v)} in all)"
+    return str(v)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo workspace.")] = Path("truthline-demo"),
+) -> None:
+    """Run the whole loop as far as it exists on generated data, printing what it did and where to look."""
+    from truthline.workflows.demo import run_demo
+
+    run_demo(out, say=console.print)
+
+
+def main() -> None:
+    """Entry point: user errors print one line and exit 2; --debug shows the traceback."""
+    from truthline.domain.errors import TruthlineError
+
+    try:
+        app(standalone_mode=False)
+    except TruthlineError as exc:
+        if options.debug:
+            raise
+        err_console.print(f"[red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # a click usage error carries its own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Store layer: SQL schema and migrations, repositories, and the content-addressed blob store."""
