@@ -50,8 +50,8 @@ def commit(
     if not message.strip():
         raise UserInputError("a commit needs a message", fix="pass -m 'what changed'")
     progress = on_progress or _noop
-    with ws.transaction() as conn:
-        tax_id, tax, tax_row = load_taxonomy(conn, None)
+    with ws.transaction(snapshot=True) as conn:
+        tax_id, _, tax_row = load_taxonomy(conn, None)
         parent_id = refs.get_ref(conn, refs.HEAD)
         parent = version_rows.get_version(conn, parent_id) if parent_id else None
         fractions = _fractions(split, parent)
@@ -85,7 +85,8 @@ def commit(
         stats = _stats(rows, splits, ann_by_image)
         vid = new_id(Kind.DATASET_VERSION)
         progress("writing the version", 2, 3)
-        n_ann = version_rows.insert_version(
+        n_ann = sum(len(v) for v in ann_by_image.values())
+        written = version_rows.insert_version(
             conn,
             {
                 "id": vid,
@@ -97,18 +98,19 @@ def commit(
                 "group_by": group_by,
                 "seed": seed,
                 "n_images": len(rows),
-                "n_annotations": sum(len(v) for v in ann_by_image.values()),
+                "n_annotations": n_ann,
                 "stats": stats,
                 "actor": ws.actor,
             },
             splits,
         )
+        if written not in (-1, n_ann):  # -1: the driver does not count INSERT … SELECT rows
+            raise ConflictError(f"annotations changed during the commit ({written} != {n_ann})", fix="commit again")
         refs.set_ref(conn, refs.HEAD, vid)
         log_event(
             conn, ws.actor, vid, "dataset_version.committed", parent=parent_id, taxonomy=tax_id, hash=content_hash
         )
         progress("done", 3, 3)
-    del tax
     return {"id": vid, "content_hash": content_hash, "parent": parent_id, "n_images": len(rows), "n_annotations": n_ann}
 
 

@@ -97,8 +97,14 @@ class Workspace:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def transaction(self) -> AbstractContextManager[Connection]:
-        """One database transaction: everything in it lands together or not at all."""
+    def transaction(self, *, snapshot: bool = False) -> AbstractContextManager[Connection]:
+        """One database transaction: everything in it lands together or not at all.
+
+        ``snapshot`` makes every statement see the same state (REPEATABLE READ on PostgreSQL; SQLite's
+        write transactions already are, as they take the write lock at BEGIN).
+        """
+        if snapshot and self.engine.dialect.name != "sqlite":
+            return self.engine.execution_options(isolation_level="REPEATABLE READ").begin()
         return self.engine.begin()
 
     def read(self) -> AbstractContextManager[Connection]:
