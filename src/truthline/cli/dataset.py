@@ -64,11 +64,22 @@ def commit(
         str | None, typer.Option("--group-by", help="Metadata key whose groups never span two splits.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split assignment.")] = 0,
+    ignore_source_splits: Annotated[
+        bool,
+        typer.Option("--ignore-source-splits", help="Re-split imported images instead of keeping their file's split."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Freeze the working set as an immutable dataset version with stored splits."""
     with open_ws() as ws, progress_bar() as update:
-        info = ws.commit(message, split=split, group_by=group_by, seed=seed, on_progress=update)
+        info = ws.commit(
+            message,
+            split=split,
+            group_by=group_by,
+            seed=seed,
+            source_splits=not ignore_source_splits,
+            on_progress=update,
+        )
     if as_json:
         print_json(info)
     else:
@@ -159,3 +170,45 @@ def diff(
         for s, counts in per_split.items():
             table.add_row(vid, s, ", ".join(f"{k}={v}" for k, v in counts.items()))
     console.print(table)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="The annotation file or dataset folder.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="See `truthline formats`.")],
+    images: Annotated[Path | None, typer.Option("--images", help="Folder with the image files.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an annotation file with its images into the working set (nothing is imported if it is malformed)."""
+    with open_ws() as ws, progress_bar() as update:
+        info = ws.import_dataset(fmt, path, images=images, on_progress=update)
+    if as_json:
+        print_json(info)
+    else:
+        console.print(
+            f"imported {info['images']} image(s) ({info['images_already_present']} already present) and "
+            f"{info['annotations']} annotation(s) from {fmt}; taxonomy {info['taxonomy']}"
+        )
+
+
+@app.command("export")
+def export(
+    version: Annotated[str, typer.Argument(help="A dsv_ id, or 'head'.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="See `truthline formats`.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (write nothing) if the format would lose anything.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export a dataset version; writes an id map, and a loss report for anything the format cannot carry."""
+    with open_ws() as ws:
+        vid, report = ws.export_dataset(version, fmt, out, strict=strict)
+    if as_json:
+        print_json({"version": vid, "out": str(out), "loss": report.to_dict()})
+        return
+    console.print(f"exported {vid} as {fmt} to {out}")
+    for entry in report.entries:
+        console.print(f"  [yellow]{entry.kind}[/] {entry.what}: {entry.count} (e.g. {', '.join(entry.items[:3])})")
+    if report:
+        console.print(f"  loss report: {out / 'truthline_loss_report.json'}")

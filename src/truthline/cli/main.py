@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from truthline.cli import dataset, taxonomy
+from truthline.cli import dataset, synth, taxonomy
 from truthline.cli.context import open_ws, options
 from truthline.cli.render import console, err_console, print_json
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(taxonomy.app, name="taxonomy")
+app.add_typer(synth.app, name="synth")
 
 
 @app.callback()
@@ -91,6 +92,37 @@ def _short(v: Any) -> str:
     if isinstance(v, list) and len(v) > 8:
         return f"{v[:8]} … ({len(v)} in all)"
     return str(v)
+
+
+@app.command()
+def formats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The annotation formats truthline reads and writes, and what each can carry without loss."""
+    from dataclasses import asdict
+
+    from truthline.formats import capabilities
+
+    infos = capabilities()
+    if as_json:
+        print_json([asdict(i) for i in infos])
+        return
+    cols = [
+        "boxes",
+        "rotated_boxes",
+        "polygons",
+        "polylines",
+        "masks",
+        "keypoints",
+        "image_labels",
+        "attributes",
+        "tracks",
+        "annotators",
+    ]
+    table = Table("format", *[c.replace("_", " ") for c in cols], "class ids", title="what each format carries")
+    for i in infos:
+        base = "by name" if i.class_id_base is None else f"{i.class_id_base}-based"
+        table.add_row(i.name, *("✓" if getattr(i, c) else "·" for c in cols), base)
+    console.print(table)
+    console.print("Exporting what a format cannot carry writes a loss report; --strict makes it an error.")
 
 
 @app.command()
