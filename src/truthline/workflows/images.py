@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from truthline.domain.errors import NotFoundError, UserInputError
 from truthline.domain.ids import Kind, kind_of, new_id
+from truthline.formats import read_image_size
 from truthline.store import images as image_rows
 from truthline.store.events import log_event
 
@@ -19,17 +20,6 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
-
-
-def image_size(path: Path) -> tuple[int, int]:
-    """Displayed (width, height): the header's size with EXIF orientation applied, pixels not decoded."""
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-            orientation = im.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise UserInputError(f"cannot read image: {exc}", where=str(path), fix="remove or replace the file") from None
-    return (h, w) if orientation in _ROTATED else (w, h)
 
 
 def media_type(name: str) -> str:
@@ -94,7 +84,7 @@ def add_images(
     blob_rows: list[tuple[str, int, str]] = []
     for i, p in enumerate(files):
         name = p.relative_to(directory).as_posix()
-        w, h = image_size(p)
+        w, h = read_image_size(p)
         sha, size = ws.blobs.put_file(p)  # blob lands before any row refers to it
         blob_rows.append((sha, size, media_type(name)))
         staged.append({"name": name, "blob_sha": sha, "width": w, "height": h, "meta": meta.get(name, {})})

@@ -22,14 +22,24 @@ def set_taxonomy(ws: Workspace, taxonomy: Taxonomy | Sequence[str], message: str
     """Make ``taxonomy`` the current one; returns its id (the current id if nothing changed)."""
     tax = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy.of(taxonomy)
     with ws.transaction() as conn:
-        current = refs.get_ref(conn, refs.TAXONOMY)
-        if current is not None and get_taxonomy_row(conn, current).content_hash == tax.content_hash:
-            return current
-        tax_id = new_id(Kind.TAXONOMY)
-        insert_taxonomy(conn, tax_id, tax, current, message, ws.actor)
-        refs.set_ref(conn, refs.TAXONOMY, tax_id)
-        log_event(conn, ws.actor, tax_id, "taxonomy.created", parent=current, classes=tax.names)
+        return set_current(conn, ws.actor, tax, message)
+
+
+def set_current(conn: Connection, actor: str, tax: Taxonomy, message: str) -> str:
+    """Inside a transaction: write ``tax`` as a new version (unless it equals the current one) and point at it."""
+    current = refs.get_ref(conn, refs.TAXONOMY)
+    if current is not None and get_taxonomy_row(conn, current).content_hash == tax.content_hash:
+        return current
+    tax_id = new_id(Kind.TAXONOMY)
+    insert_taxonomy(conn, tax_id, tax, current, message, actor)
+    refs.set_ref(conn, refs.TAXONOMY, tax_id)
+    log_event(conn, actor, tax_id, "taxonomy.created", parent=current, classes=tax.names)
     return tax_id
+
+
+def current_taxonomy(conn: Connection) -> Taxonomy | None:
+    tax_id = refs.get_ref(conn, refs.TAXONOMY)
+    return row_taxonomy(get_taxonomy_row(conn, tax_id)) if tax_id else None
 
 
 def load(conn: Connection, tax_id: str | None) -> tuple[str, Taxonomy, Any]:

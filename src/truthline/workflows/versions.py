@@ -38,11 +38,14 @@ def commit(
     split: Mapping[str, float] | str | None = None,
     group_by: str | None = None,
     seed: int = 0,
+    source_splits: bool = True,
     on_progress: OnProgress | None = None,
 ) -> dict[str, Any]:
     """Freeze the working set as a new immutable dataset version.
 
-    Images already in the parent version keep their split; new images are assigned by
+    Images already in the parent version keep their split. New images that an imported file put in a
+    split (COCO ``instances_val.json``, YOLO ``val:``) keep that split unless ``source_splits`` is off.
+    The rest are assigned by
     :func:`assign_splits`, a whole group (``group_by`` metadata value) to one split. The content hash
     covers the taxonomy, every image's name, bytes and split, and every live annotation's content, so
     the same inputs and seed give the same hash in any workspace.
@@ -68,6 +71,11 @@ def commit(
                 fix="add the column to the metadata CSV or drop --group-by",
             )
         placed = version_rows.version_splits(conn, parent_id) if parent_id else {}
+        if source_splits:
+            for r in rows:
+                source_split = (r.meta.get("_source") or {}).get("split")
+                if source_split and r.id not in placed:
+                    placed[r.id] = str(source_split)
         items = [(r.id, f"g:{r.meta[group_by]}" if group_by else f"i:{r.name}:{r.blob_sha}") for r in rows]
         parent_groups = _group_splits(items, placed)
         splits = assign_splits(items, fractions, seed, placed=placed, group_splits=parent_groups)

@@ -163,11 +163,32 @@ class Workspace:
         split: Mapping[str, float] | str | None = None,
         group_by: str | None = None,
         seed: int = 0,
+        source_splits: bool = True,
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         from truthline.workflows import versions
 
-        return versions.commit(self, message, split=split, group_by=group_by, seed=seed, on_progress=on_progress)
+        return versions.commit(
+            self,
+            message,
+            split=split,
+            group_by=group_by,
+            seed=seed,
+            source_splits=source_splits,
+            on_progress=on_progress,
+        )
+
+    def import_dataset(
+        self, fmt: str, path: Any, *, images: Any = None, on_progress: OnProgress | None = None
+    ) -> dict[str, Any]:
+        from truthline.workflows.transfer import import_dataset
+
+        return import_dataset(self, fmt, Path(path), Path(images) if images else None, on_progress)
+
+    def export_dataset(self, version: str | None, fmt: str, out: Any, *, strict: bool = False) -> tuple[str, Any]:
+        from truthline.workflows.transfer import export_dataset
+
+        return export_dataset(self, version, fmt, Path(out), strict=strict)
 
     def log(self) -> list[dict[str, Any]]:
         from truthline.workflows import versions
