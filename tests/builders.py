@@ -7,6 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"  # ../shared beside the checkout
+FIXTURES = SHARED / "fixtures"
+
 
 def write_images(folder: Path, n: int, *, size: tuple[int, int] = (24, 16), start: int = 0) -> list[str]:
     """Write n distinct small PNGs; returns their names."""

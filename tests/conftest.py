@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"  # ../shared beside the checkout
-FIXTURES = SHARED / "fixtures"
 PG_ENV = "TRUTHLINE_TEST_POSTGRES_URL"
 
 

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 
+from builders import FIXTURES
 from truthline.domain.errors import FormatError, UserInputError
 from truthline.formats import read_dataset
 from truthline.workflows.workspace import Workspace
