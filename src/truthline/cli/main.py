@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from truthline.cli import dataset, synth, taxonomy
+from truthline.cli import dataset, model, synth, taxonomy
 from truthline.cli.context import open_ws, options
 from truthline.cli.render import console, err_console, print_json
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(synth.app, name="synth")
+app.add_typer(model.app, name="model")
 
 
 @app.callback()

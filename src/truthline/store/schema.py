@@ -159,6 +159,7 @@ model_versions = Table(
     Column("name", String(200), nullable=False),
     Column("blob_sha", Sha, ForeignKey("blobs.sha256"), nullable=True),
     Column("format", String(50), nullable=False),
+    Column("config", Json, nullable=False),
     Column("preprocess", Json, nullable=False),
     Column("taxonomy_id", Id, ForeignKey("taxonomy_versions.id"), nullable=False),
     Column("training_run_id", Id, ForeignKey("training_runs.id"), nullable=True),

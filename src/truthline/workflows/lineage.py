@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from truthline.domain.errors import NotFoundError
 from truthline.domain.ids import Kind, kind_of
 from truthline.store import annotations as ann_rows
+from truthline.store import models as model_rows
 from truthline.store import versions as version_rows
 from truthline.store.events import events_for
 from truthline.store.images import get_image
@@ -38,6 +39,8 @@ def lineage(ws: Workspace, entity_id: str) -> dict[str, Any]:
         Kind.IMAGE: _image,
         Kind.DATASET_VERSION: _dataset_version,
         Kind.TAXONOMY: _taxonomy,
+        Kind.MODEL_VERSION: _model,
+        Kind.TRAINING_RUN: _run,
         None: _blob,
     }
     walk = walkers.get(kind)
@@ -164,6 +167,45 @@ def _taxonomy(conn: Connection, tax_id: str) -> dict[str, Any]:
         "summary": {"classes": [c["name"] for c in row.classes], "message": row.message, "annotations": n_ann},
         "up": {"parent": row.parent_id},
         "down": {"children": list(kids), "dataset_versions": list(dsvs)},
+    }
+
+
+def _model(conn: Connection, model_id: str) -> dict[str, Any]:
+    m = model_rows.get_model(conn, model_id)
+    if m is None:
+        raise _missing(model_id)
+    up: dict[str, Any] = {"taxonomy": m.taxonomy_id, "blob": m.blob_sha, "training_run": m.training_run_id}
+    if m.training_run_id:
+        run = _run(conn, m.training_run_id)
+        up["dataset_version"] = run["up"]["dataset_version"]
+        up["dataset_taxonomy"] = run["up"]["taxonomy"]
+        up["annotators"] = run["up"]["annotators"]
+    evals = [{"id": e.id, "verdict": e.verdict} for e in model_rows.evaluations_of(conn, model_id)]
+    return {
+        "id": model_id,
+        "kind": "model_version",
+        "summary": {"name": m.name, "stage": m.stage, "format": m.format},
+        "up": up,
+        "down": {"evaluations": evals},
+    }
+
+
+def _run(conn: Connection, run_id: str) -> dict[str, Any]:
+    r = model_rows.get_run(conn, run_id)
+    if r is None:
+        raise _missing(run_id)
+    dsv = _dataset_version(conn, r.dataset_version_id)
+    models = conn.execute(select(model_versions.c.id).where(model_versions.c.training_run_id == run_id)).scalars()
+    return {
+        "id": run_id,
+        "kind": "training_run",
+        "summary": {"status": r.status, "seed": r.seed, "code_ref": r.code_ref, "config": r.config},
+        "up": {
+            "dataset_version": r.dataset_version_id,
+            "taxonomy": dsv["up"]["taxonomy"],
+            "annotators": dsv["up"]["annotators"],
+        },
+        "down": {"models": list(models)},
     }
 
 

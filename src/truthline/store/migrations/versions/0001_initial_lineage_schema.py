@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 11:20:53.802487
+Create Date: 2026-11-29 11:38:34.028643
 """
 
 from __future__ import annotations
@@ -234,6 +234,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("blob_sha", sa.String(length=64), nullable=True),
         sa.Column("format", sa.String(length=50), nullable=False),
+        sa.Column(
+            "config", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
         sa.Column(
             "preprocess", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
