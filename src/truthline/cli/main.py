@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from truthline.cli import dataset, model, synth, taxonomy
+from truthline.cli import eval as eval_cli
 from truthline.cli.context import open_ws, options
 from truthline.cli.render import console, err_console, print_json
 
@@ -24,6 +25,7 @@ app.add_typer(dataset.app, name="dataset")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(synth.app, name="synth")
 app.add_typer(model.app, name="model")
+app.add_typer(eval_cli.app, name="eval")
 
 
 @app.callback()
@@ -124,6 +126,27 @@ def formats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         table.add_row(i.name, *("✓" if getattr(i, c) else "·" for c in cols), base)
     console.print(table)
     console.print("Exporting what a format cannot carry writes a loss report; --strict makes it an error.")
+
+
+def _schemas() -> dict[str, Any]:
+    """Config files truthline reads, by name, with the pydantic model that validates each."""
+    from truthline.synth.schedule import VideoSchedule
+
+    return {"synth-schedule": VideoSchedule}
+
+
+@app.command()
+def schema(name: Annotated[str, typer.Argument(help="Config file kind; omit to list them.")] = "") -> None:
+    """Print the JSON schema of a config file (omit NAME to list the names)."""
+    from truthline.domain.errors import UserInputError
+
+    models = _schemas()
+    if not name:
+        console.print("\n".join(models))
+        return
+    if name not in models:
+        raise UserInputError(f"no schema named {name!r}", fix=f"use one of {', '.join(models)}")
+    print_json(models[name].model_json_schema())
 
 
 @app.command()
