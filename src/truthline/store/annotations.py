@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, insert, select
+from sqlalchemy import Connection, Select, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from truthline.domain.ids import Kind, new_id
 from truthline.domain.labels import Label
+from truthline.store.bulk import bulk_insert
 from truthline.store.events import now
 from truthline.store.schema import annotation_table, images
-
-BATCH = 5000
 
 
 def label_row(image_id: str, taxonomy_id: str, label: Label, supersedes: str | None = None) -> dict[str, Any]:
@@ -46,8 +45,7 @@ def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     t = now()
     for r in rows:
         r["created_at"] = t
-    for i in range(0, len(rows), BATCH):
-        conn.execute(insert(annotation_table), rows[i : i + BATCH])
+    bulk_insert(conn, annotation_table, rows)
 
 
 def row_to_label(r: Any) -> Label:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, select, tuple_, update
 
+from truthline.store.bulk import bulk_insert
 from truthline.store.events import now
 from truthline.store.schema import blobs, images
 
@@ -23,9 +24,8 @@ def ensure_blobs(conn: Connection, rows: Iterable[tuple[str, int, str]]) -> None
             todo.pop(sha, None)
     if todo:
         t = now()
-        conn.execute(
-            insert(blobs),
-            [{"sha256": s, "size": v[0], "media_type": v[1], "created_at": t} for s, v in todo.items()],
+        bulk_insert(
+            conn, blobs, [{"sha256": s, "size": v[0], "media_type": v[1], "created_at": t} for s, v in todo.items()]
         )
 
 
@@ -47,8 +47,7 @@ def insert_images(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         r.setdefault("created_at", t)
         r.setdefault("removed", False)
-    for i in range(0, len(rows), BATCH):
-        conn.execute(insert(images), rows[i : i + BATCH])
+    bulk_insert(conn, images, rows)
 
 
 def set_meta(conn: Connection, image_id: str, meta: dict[str, Any]) -> None:

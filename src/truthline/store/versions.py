@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, literal, select
+from sqlalchemy import Connection, insert, select
 
-from truthline.store.annotations import current_filter
+from truthline.store.bulk import bulk_insert
 from truthline.store.events import now
 from truthline.store.schema import (
-    annotation_table,
     dataset_version_annotations,
     dataset_version_images,
     dataset_versions,
 )
 
-BATCH = 10000
 
-
-def insert_version(conn: Connection, row: dict[str, Any], splits: dict[str, str]) -> int:
-    """Write a version row, its images with their splits, and its live annotations; returns #annotations."""
-    row = {**row, "created_at": now()}
-    conn.execute(insert(dataset_versions).values(**row))
+def insert_version(
+    conn: Connection, row: dict[str, Any], splits: dict[str, str], annotation_ids: Sequence[str]
+) -> None:
+    """Write a version row, its images with their splits, and the ids of the annotations it holds."""
+    conn.execute(insert(dataset_versions).values(**row, created_at=now()))
     vid = row["id"]
-    items = [{"version_id": vid, "image_id": iid, "split": s} for iid, s in splits.items()]
-    for i in range(0, len(items), BATCH):
-        conn.execute(insert(dataset_version_images), items[i : i + BATCH])
-    members = (
-        select(literal(vid), annotation_table.c.id)
-        .select_from(
-            annotation_table.join(
-                dataset_version_images,
-                (dataset_version_images.c.image_id == annotation_table.c.image_id)
-                & (dataset_version_images.c.version_id == vid),
-            )
-        )
-        .where(current_filter())
+    bulk_insert(
+        conn, dataset_version_images, [{"version_id": vid, "image_id": i, "split": s} for i, s in splits.items()]
     )
-    res = conn.execute(insert(dataset_version_annotations).from_select(["version_id", "annotation_id"], members))
-    return int(res.rowcount)
+    bulk_insert(conn, dataset_version_annotations, [{"version_id": vid, "annotation_id": a} for a in annotation_ids])
 
 
 def get_version(conn: Connection, vid: str) -> Any:
