@@ -11,17 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from truthline.cli.context import options
 from truthline.cli.render import console, err_console, print_json
 from truthline.domain.errors import UserInputError
-from truthline.synth import (
-    CONDITIONS,
-    FolderWriter,
-    ImagePlan,
-    SynthRecord,
-    load_schedule,
-    parse_splits,
-    split_by_index,
-    write_video,
-)
-from truthline.synth.scenes import SCENES
+
+# The engine (OpenCV, NumPy) is imported inside each command, so that other commands start fast.
 
 app = typer.Typer(
     help="Generate synthetic images and videos with exact ground truth under production conditions.",
@@ -42,7 +33,9 @@ def _progress() -> Progress:
 
 @app.command("images")
 def images(
-    scenario: str = typer.Option("inspection", "--scenario", help=f"one of: {', '.join(SCENES)}"),
+    scenario: str = typer.Option(
+        "inspection", "--scenario", help="inspection or shelf (see `truthline synth conditions`)"
+    ),
     n: int = typer.Option(2000, "--n", min=0, help="number of images"),
     condition: list[str] = typer.Option(
         [],
@@ -50,7 +43,7 @@ def images(
         "-c",
         help="a condition as NAME=VARIANT:SEVERITY@PROBABILITY (all but NAME optional; SEVERITY may be a "
         "range LO-HI), repeatable; e.g. lighting=night:0.6, noise:0.2-0.8@0.3. "
-        f"Names: {', '.join(CONDITIONS)}",
+        "Names: `truthline synth conditions`.",
     ),
     seed: int = typer.Option(0, "--seed", help="same seed and arguments give byte-identical output"),
     defect_rate: float | None = typer.Option(
@@ -76,6 +69,8 @@ def images(
             where="truthline synth images",
             fix="pass exactly one of --workspace or --out DIR",
         )
+    from truthline.synth import FolderWriter, ImagePlan, SynthRecord, parse_splits, split_by_index
+
     plan = ImagePlan.build(
         scenario, seed=seed, conditions=condition, defect_rate=defect_rate, width=width, height=height
     )
@@ -127,6 +122,8 @@ def video(
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Render a video from a schedule file, with per-frame ground truth as JSON lines."""
+    from truthline.synth import load_schedule, write_video
+
     plan = load_schedule(schedule)
     with _progress() as progress:
         task = progress.add_task(f"synth video {plan.scenario}", total=plan.frames)
@@ -145,3 +142,20 @@ def video(
             f"wrote {summary.frames} frames to {summary.path} ({summary.codec}); "
             f"ground truth in {summary.ground_truth_path}"
         )
+
+
+@app.command("conditions")
+def conditions(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """The scenarios and production conditions synth can render, with their variants."""
+    from dataclasses import asdict
+
+    from truthline.synth import CONDITIONS
+    from truthline.synth.scenes import SCENES
+
+    if as_json:
+        print_json({"scenarios": list(SCENES), "conditions": {k: asdict(v) for k, v in CONDITIONS.items()}})
+        return
+    console.print("scenarios: " + ", ".join(SCENES))
+    for name, info in CONDITIONS.items():
+        variants = f" (variants: {', '.join(info.variants)})" if info.variants else ""
+        console.print(f"  {name}: {info.summary}{variants}")
