@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from truthline.cli import dataset, model, synth, taxonomy
+from truthline.cli import dataset, model, synth, taxonomy, train
 from truthline.cli import eval as eval_cli
 from truthline.cli.context import open_ws, options
 from truthline.cli.render import console, err_console, print_json
@@ -26,6 +26,7 @@ app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(synth.app, name="synth")
 app.add_typer(model.app, name="model")
 app.add_typer(eval_cli.app, name="eval")
+app.add_typer(train.app, name="train")
 
 
 @app.callback()

@@ -58,7 +58,11 @@ def images(
         False, "--workspace", help="add the images to the workspace (truthline -w PATH, else found above the cwd)"
     ),
     out: Path | None = typer.Option(None, "--out", help="write a COCO + YOLO folder here"),
-    split: str = typer.Option("train=0.8,val=0.2", "--split", help="split fractions for --out"),
+    split: str | None = typer.Option(
+        None,
+        "--split",
+        help="split fractions, e.g. train=0.8,val=0.2 (--out default); with --workspace, the next commit keeps them",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="allow --out to be a non-empty folder"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
@@ -69,7 +73,8 @@ def images(
             where="truthline synth images",
             fix="pass exactly one of --workspace or --out DIR",
         )
-    from truthline.synth import FolderWriter, ImagePlan, SynthRecord, parse_splits, split_by_index
+    from truthline.domain.splits import parse_split_spec
+    from truthline.synth import FolderWriter, ImagePlan, SynthRecord, split_by_index
 
     plan = ImagePlan.build(
         scenario, seed=seed, conditions=condition, defect_rate=defect_rate, width=width, height=height
@@ -90,16 +95,19 @@ def images(
     }
     if workspace:
         # --- workspace writer (owned by workflows; imported lazily so the engine stays store-free) ---
-        from truthline.workflows.synth import write_to_workspace  # type: ignore[import-not-found,unused-ignore]
+        from truthline.workflows.synth import write_to_workspace
 
+        fractions = parse_split_spec(split) if split else None
         with _progress() as progress:
-            result = write_to_workspace(options.workspace or Path.cwd(), records(progress), plan.taxonomy)
-        summary["workspace"] = result if isinstance(result, (dict, list, str, int)) else str(result)
+            result = write_to_workspace(
+                options.workspace or Path.cwd(), records(progress), plan.taxonomy, split=fractions, seed=seed
+            )
+        summary["workspace"] = result
     else:
         assert out is not None
         if out.exists() and any(out.iterdir()) and not overwrite:
             raise UserInputError(f"{out} is not empty", where="--out", fix="choose an empty folder or pass --overwrite")
-        writer = FolderWriter(out, plan.taxonomy, split_by_index(parse_splits(split), seed))
+        writer = FolderWriter(out, plan.taxonomy, split_by_index(parse_split_spec(split or "train=0.8,val=0.2"), seed))
         with _progress() as progress:
             for record in records(progress):
                 writer.add(record)

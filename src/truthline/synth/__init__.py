@@ -13,7 +13,7 @@ from truthline.synth.conditions import CONDITIONS, Condition, parse_condition
 from truthline.synth.corruptions import apply_condition, apply_condition_with_boxes
 from truthline.synth.generator import ImagePlan, generate_image, generate_images, taxonomy
 from truthline.synth.geometry import Displacement, transform_boxes
-from truthline.synth.layouts import FolderWriter, parse_splits, split_by_index, write_folder
+from truthline.synth.layouts import FolderWriter, split_by_index, write_folder
 from truthline.synth.records import ClassSpec, SynthRecord, Taxonomy, encode_png
 from truthline.synth.scenes import SCENES
 from truthline.synth.schedule import ScheduleEntry, VideoSchedule, load_schedule, parse_schedule
@@ -41,7 +41,6 @@ __all__ = [
     "load_schedule",
     "parse_condition",
     "parse_schedule",
-    "parse_splits",
     "render_video",
     "split_by_index",
     "taxonomy",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,21 +20,6 @@ from truthline.domain.errors import UserInputError
 from truthline.synth.records import SynthRecord, Taxonomy
 
 SplitFn = Callable[[SynthRecord], str]
-
-
-def parse_splits(text: str) -> dict[str, float]:
-    """``"train=0.8,val=0.2"`` to ``{"train": 0.8, "val": 0.2}`` (fractions that sum to 1)."""
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        m = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*=\s*([0-9.]+)\s*", part)
-        if not m:
-            raise UserInputError(f"cannot read split {part!r}", where="--split", fix="write e.g. train=0.8,val=0.2")
-        out[m.group(1)] = float(m.group(2))
-    if abs(sum(out.values()) - 1.0) > 1e-6:
-        raise UserInputError(
-            f"split fractions sum to {sum(out.values()):g}", where="--split", fix="make the fractions add up to 1"
-        )
-    return out
 
 
 def split_by_index(fractions: dict[str, float], seed: int = 0) -> SplitFn:

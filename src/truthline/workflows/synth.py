@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,10 +46,26 @@ def record_labels(record: SynthRecord) -> list[Label]:
 
 
 def write_to_workspace(
-    target: Workspace | Path, records: Iterable[SynthRecord], taxonomy: SynthTaxonomy
+    target: Workspace | Path,
+    records: Iterable[SynthRecord],
+    taxonomy: SynthTaxonomy,
+    *,
+    split: Mapping[str, float] | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Add the records' images and labels to a workspace (a Workspace or a folder inside one)."""
+    """Add the records' images and labels to a workspace (a Workspace or a folder inside one).
+
+    With ``split``, each image carries the split it was generated for (``_source.split``, by image index and
+    ``seed``), which the next commit keeps, as it keeps the splits of an imported COCO or YOLO file.
+    """
+    from truthline.synth import split_by_index
+    from truthline.workflows.transfer import SOURCE_KEY
     from truthline.workflows.workspace import Workspace
+
+    assign = split_by_index(dict(split), seed) if split else None
+
+    def meta(r: SynthRecord) -> dict[str, Any]:
+        return {**r.metadata, SOURCE_KEY: {"format": "synth", "split": assign(r)}} if assign else r.metadata
 
     ws = target if isinstance(target, Workspace) else Workspace.open(target)
     try:
@@ -59,7 +75,7 @@ def write_to_workspace(
 
         def flush() -> None:
             nonlocal n_images, n_labels
-            ids = ws.add_image_bytes([(r.file_name, r.png, r.metadata) for r in batch])
+            ids = ws.add_image_bytes([(r.file_name, r.png, meta(r)) for r in batch])
             n_labels += len(ws.add_labels({iid: record_labels(r) for iid, r in zip(ids, batch, strict=True)}))
             n_images += len(ids)
             batch.clear()

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from truthline.domain.errors import UserInputError
-from truthline.synth import generate_images, parse_splits, split_by_index, taxonomy, write_folder
+from truthline.domain.splits import parse_split_spec
+from truthline.synth import generate_images, split_by_index, taxonomy, write_folder
 
 
 def test_folder_has_coco_and_yolo_that_agree(tmp_path: Path) -> None:
@@ -65,10 +66,10 @@ def test_inspection_folder_keeps_image_class_and_clean_is_not_a_yolo_class(tmp_p
 
 def test_split_assignment_is_stable_and_validated() -> None:
     recs = list(generate_images("inspection", 30, seed=0, width=32, height=32))
-    assign = split_by_index(parse_splits("train=0.5,val=0.5"), 0)
+    assign = split_by_index(parse_split_spec("train=0.5,val=0.5"), 0)
     first = [assign(r) for r in recs]
     assert first == [assign(r) for r in recs] and set(first) == {"train", "val"}
     with pytest.raises(UserInputError):
-        parse_splits("train=0.5,val=0.4")
+        parse_split_spec("train=0.5,val=0.4")
     with pytest.raises(UserInputError):
-        parse_splits("train:0.5")
+        parse_split_spec("train:0.5")
