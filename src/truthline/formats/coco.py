@@ -302,7 +302,7 @@ def _shape_ann(label: Label, report: LossReport, item: str) -> dict[str, Any] | 
 
 
 def write_coco(content: DatasetContent, report: LossReport) -> Written:
-    """One JSON per split under ``annotations/``; category ids kept (new ones after the largest), 1-based."""
+    """One JSON per split under ``annotations/`` (images under ``images/<split>/``); category ids kept, 1-based."""
     out = Written()
     classes = object_classes(content.taxonomy)
     cat_ids = assign_ids(classes, 1)
@@ -350,6 +350,8 @@ def write_coco(content: DatasetContent, report: LossReport) -> Written:
             d.update(r.extra.get("coco", {}))
             images.append(d)
             out.idmap["images"].append({"name": r.name, "split": r.split, "id": img_ids[idx], "file": rel})
+            if r.path is not None:  # copied when asked: images/<split>/<file_name>, the usual COCO layout
+                out.copies[f"images/{split or 'default'}/{r.name}"] = r.path
         doc = dict(fx.get("top", {}))
         doc.update({"images": images, "annotations": anns, "categories": categories})
         out.json(rel, doc)
