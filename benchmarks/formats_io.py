@@ -75,6 +75,25 @@ def run_truthline(work: Path, results: dict[str, float]) -> None:
     timed("truthline export YOLO", lambda: write_dataset("yolo", yolo, work / "out_yolo"), results)  # type: ignore[arg-type]
 
 
+def run_workspace(work: Path, results: dict[str, float]) -> None:
+    """The same through a SQLite workspace: parse, blobs and rows in one transaction; export from a version."""
+    import truthline
+
+    ws = truthline.init_workspace(work / "ws")
+    timed(
+        "workspace import COCO (SQLite)",
+        lambda: ws.import_dataset("coco", work / "coco", images=work / "yolo/images/train"),
+        results,
+    )
+    timed("workspace commit", lambda: ws.commit("bench"), results)
+    timed("workspace export COCO", lambda: ws.export_dataset("head", "coco", work / "ws_coco"), results)
+    timed("workspace export YOLO", lambda: ws.export_dataset("head", "yolo", work / "ws_yolo"), results)
+    ws2 = truthline.init_workspace(work / "ws2")
+    timed("workspace import YOLO (SQLite)", lambda: ws2.import_dataset("yolo", work / "yolo"), results)
+    ws.close()
+    ws2.close()
+
+
 def run_supervision(work: Path, results: dict[str, float]) -> None:
     import supervision as sv
 
@@ -120,6 +139,7 @@ def main() -> None:
         make_coco(work / "coco")
         make_images(work / "yolo" / "images" / "train")  # the YOLO layout's images, written before the labels
         run_truthline(work, results)
+        run_workspace(work, results)
     if args.peers or args.only_peers:
         for name, fn in (("supervision", run_supervision), ("datumaro", run_datumaro)):
             try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+import orjson
 
 
 def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no whitespace: the form every content hash is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """JSON with sorted keys and no whitespace (orjson): the form every content hash is taken over."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def sha256_text(text: str) -> str:
@@ -18,4 +19,4 @@ def sha256_text(text: str) -> str:
 
 def content_hash(value: Any) -> str:
     """sha256 of the canonical JSON of ``value``."""
-    return sha256_text(canonical_json(value))
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()

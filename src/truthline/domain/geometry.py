@@ -37,10 +37,10 @@ _REQUIRED: dict[GeometryKind, tuple[str, ...]] = {
 }
 
 
-def validate_geometry(kind: str, data: Mapping[str, Any], *, where: str = "geometry") -> GeometryKind:
+def validate_geometry(kind: str | GeometryKind, data: Mapping[str, Any], *, where: str = "geometry") -> GeometryKind:
     """Check that ``data`` has what ``kind`` needs; return the kind as an enum."""
     try:
-        gk = GeometryKind(kind)
+        gk = kind if isinstance(kind, GeometryKind) else GeometryKind(kind)
     except ValueError:
         raise UserInputError(
             f"unknown geometry kind {kind!r}",

@@ -42,7 +42,7 @@ class Label:
     group: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", validate_geometry(str(self.kind), self.geometry))
+        object.__setattr__(self, "kind", validate_geometry(self.kind, self.geometry))
 
     @staticmethod
     def box(label: str, x: float, y: float, w: float, h: float, **kw: Any) -> Label:

@@ -15,7 +15,9 @@ from truthline.store.events import now
 from truthline.store.schema import annotation_table, images
 
 
-def label_row(image_id: str, taxonomy_id: str, label: Label, supersedes: str | None = None) -> dict[str, Any]:
+def label_row(
+    image_id: str, taxonomy_id: str, label: Label, supersedes: str | None = None, content_hash: str | None = None
+) -> dict[str, Any]:
     box = label.bbox
     return {
         "id": new_id(Kind.ANNOTATION),
@@ -37,7 +39,7 @@ def label_row(image_id: str, taxonomy_id: str, label: Label, supersedes: str | N
         "grp": label.group,
         "supersedes": supersedes,
         "tombstone": False,
-        "content_hash": label.content_hash,
+        "content_hash": content_hash or label.content_hash,
     }
 
 

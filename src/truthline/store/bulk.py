@@ -1,4 +1,4 @@
-"""Bulk row writes: PostgreSQL's COPY where available, batched executemany elsewhere (SQLite)."""
+"""Bulk row writes: PostgreSQL's COPY, and on SQLite one driver-level executemany of pre-bound tuples."""
 
 from __future__ import annotations
 
@@ -16,9 +16,19 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     if conn.dialect.name == "postgresql":
         _copy(conn, table, rows)
-        return
-    for i in range(0, len(rows), BATCH):
-        conn.execute(insert(table), list(rows[i : i + BATCH]))
+    elif conn.dialect.name == "sqlite":
+        _executemany(conn, table, rows)
+    else:  # any other backend SQLAlchemy speaks
+        for i in range(0, len(rows), BATCH):
+            conn.execute(insert(table), list(rows[i : i + BATCH]))
+
+
+def _executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Bind each value with its column type's own processor once, then hand sqlite3 all tuples at once."""
+    cols = list(rows[0])
+    procs = [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(cols, procs, strict=True)) for r in rows])
 
 
 def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

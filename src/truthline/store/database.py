@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -26,6 +27,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -45,12 +50,13 @@ def connect(url: str) -> Engine:
     """An engine for ``url`` with the schema migrated to head."""
     url = normalise_url(url)
     try:
+        json_io: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"isolation_level": None})
+            engine = create_engine(url, connect_args={"isolation_level": None}, **json_io)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, **json_io)
         migrate(engine)
     except OperationalError as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -87,10 +87,11 @@ def import_dataset(
             ids.append(iid)
             have = present[iid]
             for lab in rec.labels:
-                if have[lab.content_hash] > 0:  # re-importing a label that is already there adds nothing
-                    have[lab.content_hash] -= 1
+                h = lab.content_hash
+                if have[h] > 0:  # re-importing a label that is already there adds nothing
+                    have[h] -= 1
                     continue
-                rows.append(ann_rows.label_row(iid, tax_id, lab))
+                rows.append(ann_rows.label_row(iid, tax_id, lab, content_hash=h))
         image_rows.insert_images(conn, new)
         image_rows.set_removed(conn, ids, removed=False)
         ann_rows.insert_rows(conn, rows)
