@@ -10,7 +10,7 @@ import orjson
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no whitespace (orjson): the form every content hash is taken over."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def sha256_text(text: str) -> str:
@@ -19,4 +19,4 @@ def sha256_text(text: str) -> str:
 
 def content_hash(value: Any) -> str:
     """sha256 of the canonical JSON of ``value``."""
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)).hexdigest()

@@ -28,7 +28,7 @@ def sqlite_url(path: Path) -> str:
 
 
 def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
