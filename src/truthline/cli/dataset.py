@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from truthline.cli.context import open_ws
-from truthline.cli.render import console, print_json, progress_bar
+from truthline.cli.render import console, err_console, print_json, progress_bar
 
 app = typer.Typer(help="Images, annotations and immutable dataset versions.", no_args_is_help=True)
 
@@ -64,6 +64,7 @@ def commit(
         str | None, typer.Option("--group-by", help="Metadata key whose groups never span two splits.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split assignment.")] = 0,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse to commit when images leak across splits.")] = False,
     ignore_source_splits: Annotated[
         bool,
         typer.Option("--ignore-source-splits", help="Re-split imported images instead of keeping their file's split."),
@@ -78,8 +79,15 @@ def commit(
             group_by=group_by,
             seed=seed,
             source_splits=not ignore_source_splits,
+            strict=strict,
             on_progress=update,
         )
+    for leak in info["leakage"][:5]:
+        err_console.print(
+            f"[yellow]warning:[/] leakage across splits: {leak['a']} ~ {leak['b']} (distance {leak['distance']})"
+        )
+    if len(info["leakage"]) > 5:
+        err_console.print(f"[yellow]warning:[/] … {len(info['leakage'])} leaking pairs in all; see `truthline qa`")
     if as_json:
         print_json(info)
     else:

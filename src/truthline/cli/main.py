@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from truthline.cli import dataset, model, synth, taxonomy, train
+from truthline.cli import dataset, model, qa, synth, taxonomy, train
 from truthline.cli import eval as eval_cli
 from truthline.cli.context import open_ws, options
 from truthline.cli.render import console, err_console, print_json
@@ -27,6 +27,7 @@ app.add_typer(synth.app, name="synth")
 app.add_typer(model.app, name="model")
 app.add_typer(eval_cli.app, name="eval")
 app.add_typer(train.app, name="train")
+app.add_typer(qa.app, name="qa")
 
 
 @app.callback()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -36,6 +37,13 @@ blobs = Table(
     Column("size", BigInteger, nullable=False),
     Column("media_type", String(100), nullable=False),
     Column("created_at", Time, nullable=False),
+)
+
+perceptual_hashes = Table(
+    "perceptual_hashes",
+    metadata,
+    Column("blob_sha", Sha, ForeignKey("blobs.sha256"), primary_key=True),
+    Column("phash", LargeBinary, nullable=False),
 )
 
 refs = Table(

@@ -75,7 +75,7 @@ def register_model(
     return mid
 
 
-def _model(conn: Connection, model_id: str) -> Any:
+def model_row(conn: Connection, model_id: str) -> Any:
     expect_kind(model_id, Kind.MODEL_VERSION)
     row = model_rows.get_model(conn, model_id)
     if row is None:
@@ -105,7 +105,7 @@ def list_models(ws: Workspace) -> list[dict[str, Any]]:
 
 def show_model(ws: Workspace, model_id: str) -> dict[str, Any]:
     with ws.read() as conn:
-        row = _model(conn, model_id)
+        row = model_row(conn, model_id)
         evals = [
             {"id": e.id, "dataset_version": e.dataset_version_id, "split": e.split, "verdict": e.verdict}
             for e in model_rows.evaluations_of(conn, model_id)
@@ -131,7 +131,7 @@ def promote(
     if force and not (reason and reason.strip()):
         raise UserInputError("--force needs --reason TEXT", fix="say why the evidence is waived; it is logged")
     with ws.transaction() as conn:
-        row = _model(conn, model_id)
+        row = model_row(conn, model_id)
         current = Stage(row.stage)
         check_transition(current, target)
         evidence = None

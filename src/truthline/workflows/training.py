@@ -80,7 +80,7 @@ def train_builtin(
     say: Say = _quiet,
 ) -> dict[str, Any]:
     """Train the built-in detector on a version's train split, validate on val, register the ONNX export."""
-    from truthline.models.train_detector import DetectorTrainConfig, train_detector
+    from truthline.models import DetectorTrainConfig, train_detector
 
     if task != "detect":
         raise UserInputError(f"no built-in trainer for task {task!r}", fix="use --task detect")

@@ -119,8 +119,13 @@ def _live_hashes(conn: Connection, image_ids: list[str]) -> defaultdict[str, Cou
     return out
 
 
-def version_content(ws: Workspace, version: str | None) -> tuple[str, DatasetContent]:
-    """A dataset version as DatasetContent: its taxonomy, images (with blob paths and splits) and labels."""
+def version_content(
+    ws: Workspace, version: str | None, *, ids: dict[str, list[str]] | None = None
+) -> tuple[str, DatasetContent]:
+    """A dataset version as DatasetContent: its taxonomy, images (with blob paths and splits) and labels.
+
+    When ``ids`` is given, it receives each image name's annotation ids, in the order of its labels.
+    """
     with ws.read() as conn:
         row = resolve(conn, version)
         _, tax, _ = load_taxonomy(conn, row.taxonomy_id)
@@ -157,7 +162,10 @@ def version_content(ws: Workspace, version: str | None) -> tuple[str, DatasetCon
             .order_by(annotation_table.c.id)
         )
         for a in conn.execute(aq):
-            records[a.image_id].labels.append(ann_rows.row_to_label(a))
+            rec = records[a.image_id]
+            rec.labels.append(ann_rows.row_to_label(a))
+            if ids is not None:
+                ids.setdefault(rec.name, []).append(a.id)
     extra: dict[str, Any] = {}
     shas = dataset_extra - {None}
     if len(shas) == 1:

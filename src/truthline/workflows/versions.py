@@ -17,6 +17,7 @@ from truthline.store.annotations import current_of_staged
 from truthline.store.events import log_event
 from truthline.store.images import staged_images
 from truthline.store.schema import annotation_table, images
+from truthline.workflows.leakage import COMMIT_MAX_IMAGES, commit_leakage, ensure_phashes
 from truthline.workflows.taxonomy import load as load_taxonomy
 
 if TYPE_CHECKING:
@@ -39,9 +40,13 @@ def commit(
     group_by: str | None = None,
     seed: int = 0,
     source_splits: bool = True,
+    strict: bool = False,
     on_progress: OnProgress | None = None,
 ) -> dict[str, Any]:
     """Freeze the working set as a new immutable dataset version.
+
+    Images that are identical or near-identical across two splits (leakage) are returned as ``leakage``
+    warnings; with ``strict`` they stop the commit.
 
     Images already in the parent version keep their split. New images that an imported file put in a
     split (COCO ``instances_val.json``, YOLO ``val:``) keep that split unless ``source_splits`` is off.
@@ -53,6 +58,10 @@ def commit(
     if not message.strip():
         raise UserInputError("a commit needs a message", fix="pass -m 'what changed'")
     progress = on_progress or _noop
+    with ws.read() as conn:
+        staged_shas = sorted({r.blob_sha for r in staged_images(conn)})
+    progress("hashing images for leakage", 0, 1)
+    hashes = ensure_phashes(ws, staged_shas) if len(staged_shas) <= COMMIT_MAX_IMAGES else {}
     with ws.transaction(snapshot=True) as conn:
         tax_id, _, tax_row = load_taxonomy(conn, None)
         parent_id = refs.get_ref(conn, refs.HEAD)
@@ -79,6 +88,13 @@ def commit(
         items = [(r.id, f"g:{r.meta[group_by]}" if group_by else f"i:{r.name}:{r.blob_sha}") for r in rows]
         parent_groups = _group_splits(items, placed)
         splits = assign_splits(items, fractions, seed, placed=placed, group_splits=parent_groups)
+        leaks = commit_leakage(hashes, rows, splits)
+        if leaks and strict:
+            first = leaks[0]
+            raise ConflictError(
+                f"{len(leaks)} image pair(s) leak across splits, e.g. {first['a']} ~ {first['b']}",
+                fix="remove the copies (truthline dataset remove) or commit without --strict",
+            )
         progress("hashing annotations", 1, 3)
         ann_by_image: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
         ann_ids: list[str] = []
@@ -127,7 +143,14 @@ def commit(
             conn, ws.actor, vid, "dataset_version.committed", parent=parent_id, taxonomy=tax_id, hash=content_hash
         )
         progress("done", 3, 3)
-    return {"id": vid, "content_hash": content_hash, "parent": parent_id, "n_images": len(rows), "n_annotations": n_ann}
+    return {
+        "id": vid,
+        "content_hash": content_hash,
+        "parent": parent_id,
+        "n_images": len(rows),
+        "n_annotations": n_ann,
+        "leakage": leaks,
+    }
 
 
 def _fractions(split: Mapping[str, float] | str | None, parent: Any) -> dict[str, float]:

@@ -164,6 +164,7 @@ class Workspace:
         group_by: str | None = None,
         seed: int = 0,
         source_splits: bool = True,
+        strict: bool = False,
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         from truthline.workflows import versions
@@ -175,6 +176,7 @@ class Workspace:
             group_by=group_by,
             seed=seed,
             source_splits=source_splits,
+            strict=strict,
             on_progress=on_progress,
         )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 11:38:34.028643
+Create Date: 2026-11-29 11:55:13.447454
 """
 
 from __future__ import annotations
@@ -116,6 +116,16 @@ def upgrade() -> None:
         batch_op.create_index("ix_images_blob", ["blob_sha"], unique=False)
         batch_op.create_index("ix_images_name", ["name"], unique=False)
 
+    op.create_table(
+        "perceptual_hashes",
+        sa.Column("blob_sha", sa.String(length=64), nullable=False),
+        sa.Column("phash", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["blob_sha"],
+            ["blobs.sha256"],
+        ),
+        sa.PrimaryKeyConstraint("blob_sha"),
+    )
     op.create_table(
         "annotations",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -309,6 +319,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_annotations_image")
 
     op.drop_table("annotations")
+    op.drop_table("perceptual_hashes")
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.drop_index("ix_images_name")
         batch_op.drop_index("ix_images_blob")
