@@ -132,9 +132,10 @@ def formats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 def _schemas() -> dict[str, Any]:
     """Config files truthline reads, by name, with the pydantic model that validates each."""
+    from truthline.readiness import ReadinessPolicy
     from truthline.synth.schedule import VideoSchedule
 
-    return {"synth-schedule": VideoSchedule}
+    return {"readiness": ReadinessPolicy, "synth-schedule": VideoSchedule}
 
 
 @app.command()

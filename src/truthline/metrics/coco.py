@@ -99,6 +99,10 @@ def _accumulate_one(
     scores = np.full((T, R, K), -1.0)
     if not present.any():
         return precision, recall, scores
+    if n == 0:  # no detection at all: pycocotools leaves precision and score at 0 for classes with truth
+        precision[:, :, present] = 0.0
+        scores[:, :, present] = 0.0
+        return precision, recall, scores
     seg_start = np.r_[0, np.cumsum(n_k)[:-1]]
     # precision only changes at true positives; between them it falls. So the envelope
     # max(pr[i:]) at any grid point is the running maximum over the class's true positives.

@@ -128,3 +128,16 @@ EDGE_CASES = {
 def test_edge_cases(name: str) -> None:
     gt, dt = EDGE_CASES[name]
     _check(gt, dt)
+
+
+def test_no_detections_at_all_and_empty_subsets() -> None:
+    """A model that finds nothing, and a slice without detections, match pycocotools (AP 0, not a crash)."""
+    gt, dt_all = make_coco(5, n_img=12)
+    empty = match_coco(gt, [])
+    oracle = pycoco_eval(gt, [])
+    assert np.array_equal(summarize(empty).stats, np.asarray(oracle.stats))
+    dt = [d for d in dt_all if d["image_id"] != gt["images"][0]["id"]]
+    match = match_coco(gt, dt)
+    first = [gt["images"][0]["id"]]
+    sub = summarize(match, match.image_mask(first)).stats
+    assert np.array_equal(sub, np.asarray(pycoco_eval(gt, dt, img_ids=first).stats))
