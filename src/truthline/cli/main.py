@@ -130,6 +130,57 @@ def formats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print("Exporting what a format cannot carry writes a loss report; --strict makes it an error.")
 
 
+@app.command()
+def predict(
+    model_id: Annotated[str, typer.Argument(help="A mdl_ id.")],
+    data: Annotated[str, typer.Option("--data", help="DSV[:split], e.g. dsv_…:test or head:val.")],
+    out: Annotated[Path, typer.Option("--out", help="COCO results JSON to write.")],
+    gt_out: Annotated[
+        Path | None, typer.Option("--gt-out", help="Also write the split's COCO ground truth (for eval coco).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run a registered model over a dataset version split; write COCO results (and the model version)."""
+    from truthline.cli.render import progress_bar
+    from truthline.workflows.inference import predict as run_predict
+
+    with open_ws() as ws, progress_bar() as update:
+        info = run_predict(ws, model_id, data, out, gt_out=gt_out, on_progress=update)
+    if as_json:
+        print_json(info)
+    else:
+        console.print(f"{info['detections']} detections on {info['images']} images → {out}")
+
+
+@app.command()
+def ready(
+    model_id: Annotated[str, typer.Argument(help="The candidate mdl_ id.")],
+    data: Annotated[str, typer.Option("--data", help="DSV[:split] (default split: the policy's).")],
+    policy: Annotated[Path, typer.Option("--policy", help="Readiness policy YAML (truthline schema readiness).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html, readiness.json, summary.md.")] = Path(
+        "readiness"
+    ),
+    baseline: Annotated[str | None, typer.Option("--baseline", help="The champion mdl_ id to compare with.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Judge a model against a production readiness policy. Exit 0 pass, 1 fail, 2 error."""
+    from truthline.workflows.readiness import ready as run_ready
+
+    with open_ws() as ws:
+        result = run_ready(ws, model_id, data, policy, out, baseline=baseline, say=console.print)
+    if as_json:
+        print_json(result)
+    else:
+        colour = "green" if result["verdict"] == "pass" else "red"
+        console.print(
+            f"[bold {colour}]{result['verdict'].upper()}[/] {result['evaluation']}  checklist {result['checklist']}"
+        )
+        for g in result["gates"]:
+            console.print(f"  {g['status']:>12}  {g['name']}: {g['value']} (threshold {g['threshold']})")
+        console.print(f"report: {result['report']}")
+    raise typer.Exit(result["exit_code"])
+
+
 def _schemas() -> dict[str, Any]:
     """Config files truthline reads, by name, with the pydantic model that validates each."""
     from truthline.readiness import ReadinessPolicy

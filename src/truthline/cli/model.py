@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -74,3 +75,65 @@ def promote(
     console.print(f"{model_id}: {result['from']} → {result['to']} {how}")
     for other in result["archived"]:
         console.print(f"{other}: production → archived")
+
+
+@app.command("register")
+def register(
+    source: Annotated[
+        str, typer.Argument(help="Model file (.onnx, .pt, results .json) or a built-in: opencv:hog-people.")
+    ],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="onnx, torch, opencv or predictions (default: from the file).")
+    ] = None,
+    preprocess: Annotated[Path | None, typer.Option("--preprocess", help="Preprocessing spec YAML.")] = None,
+    layout: Annotated[
+        str | None, typer.Option("--layout", help="Output layout: yolov5, yolov8, yolo11, truthline-centernet, …")
+    ] = None,
+    taxonomy: Annotated[str | None, typer.Option("--taxonomy", help="tax_ id (default: the current one).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Registry name (default: from the source).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a model version with its preprocessing spec; it cannot be registered without one."""
+    from truthline.workflows.registry import register_source
+
+    with open_ws() as ws:
+        mid = register_source(ws, source, fmt=fmt, preprocess=preprocess, layout=layout, taxonomy=taxonomy, name=name)
+    if as_json:
+        print_json({"id": mid})
+    else:
+        console.print(f"registered {mid}")
+
+
+@app.command("bench")
+def bench(
+    model_id: Annotated[str, typer.Argument(help="A mdl_ id.")],
+    batch: Annotated[str, typer.Option("--batch", help="Batch sizes, e.g. 1,8.")] = "1,8",
+    n: Annotated[int, typer.Option("--n", help="Timed calls per batch size (after warm-up).")] = 200,
+    data: Annotated[
+        str | None, typer.Option("--data", help="DSV[:split] images to run on (default: a grey frame).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Latency p50/p95/p99 and throughput per batch size on this machine."""
+    from truthline.domain.errors import UserInputError
+    from truthline.workflows.inference import bench_model
+
+    try:
+        sizes = [int(b) for b in batch.split(",") if b.strip()]
+    except ValueError:
+        raise UserInputError(f"bad --batch {batch!r}", fix="write batch sizes as 1,8") from None
+    with open_ws() as ws:
+        rows = bench_model(ws, model_id, data, sizes, n)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("batch", "p50 ms", "p95 ms", "p99 ms", "images/s", title=f"{model_id} latency ({n} calls each)")
+    for r in rows:
+        table.add_row(
+            str(r["batch_size"]),
+            f"{r['p50_ms']:.1f}",
+            f"{r['p95_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            f"{r['throughput_ips']:.1f}",
+        )
+    console.print(table)

@@ -32,7 +32,9 @@ def _quiet(_: str) -> None:
     return None
 
 
-QA_MAX_DISTANCE = 16  # pHash bits of 255: shifted, re-encoded copies measured ≤ 12; distinct fixed-camera frames from 12 up
+QA_MAX_DISTANCE = (
+    16  # pHash bits of 255: shifted, re-encoded copies measured ≤ 12; distinct fixed-camera frames from 12 up
+)
 
 
 def run_qa(

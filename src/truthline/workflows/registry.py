@@ -75,6 +75,60 @@ def register_model(
     return mid
 
 
+def register_source(
+    ws: Workspace,
+    source: str,
+    *,
+    fmt: str | None = None,
+    preprocess: Path | None = None,
+    layout: str | None = None,
+    taxonomy: str | None = None,
+    name: str | None = None,
+) -> str:
+    """Register a model file or a built-in detector (``opencv:hog-people``) with its resolved config."""
+    from truthline.models import PreprocessSpec, resolve_config
+
+    spec = None
+    if preprocess is not None:
+        if not preprocess.is_file():
+            raise UserInputError(f"preprocessing spec not found: {preprocess}", fix="pass --preprocess SPEC.yaml")
+        spec = PreprocessSpec.from_yaml(preprocess.read_text(), where=str(preprocess))
+    builtin = source.startswith("opencv:")
+    path = None if builtin else Path(source)
+    if path is not None and not path.is_file():
+        raise UserInputError(
+            f"model file not found: {source}", fix="pass a model file or a name like opencv:hog-people"
+        )
+    with ws.read() as conn:
+        tax_id, tax, _ = load_taxonomy(conn, taxonomy) if not builtin else (None, None, None)
+    names = [c.name for c in tax.classes if not c.extra.get("image_level")] if tax is not None else None
+    config = resolve_config(
+        fmt or ("opencv" if builtin else None), source if builtin else str(path), spec, layout=layout, class_names=names
+    )
+    if builtin and taxonomy is None:
+        from truthline.domain.taxonomy import Taxonomy
+        from truthline.workflows.taxonomy import set_taxonomy
+
+        current = _current_or_none(ws)
+        tax_id = current or set_taxonomy(ws, Taxonomy.of(config.class_names), f"classes of {source}")
+    return register_model(
+        ws,
+        name=name or (source if builtin else Path(source).stem),
+        fmt=config.format,
+        preprocess=config.preprocess.model_dump(mode="json"),
+        taxonomy_id=tax_id,
+        file=path,
+        config=config.model_dump(mode="json"),
+    )
+
+
+def _current_or_none(ws: Workspace) -> str | None:
+    from truthline.store import refs
+
+    with ws.read() as conn:
+        return refs.get_ref(conn, refs.TAXONOMY)
+
+
 def model_row(conn: Connection, model_id: str) -> Any:
     expect_kind(model_id, Kind.MODEL_VERSION)
     row = model_rows.get_model(conn, model_id)

@@ -87,7 +87,9 @@ def train_builtin(
     cfg = DetectorTrainConfig.model_validate(dict(config or {}))
     train = load_split(ws, version, "train")
     val = load_split(ws, train.version, "val")
-    run_config = {"kind": "builtin", "task": task, "name": name, "trainer": cfg.model_dump(mode="json")}
+    # the spec the network is trained with, so that serving can be checked against it
+    trainer = {**cfg.model_dump(mode="json"), "preprocess": cfg.spec().to_dict()}
+    run_config = {"kind": "builtin", "task": task, "name": name, "trainer": trainer}
     run_id = start_run(ws, train.version, run_config, cfg.seed)
     t0 = time.perf_counter()
     try:

@@ -1,0 +1,118 @@
+"""What a built-in trainer returns, and the run-time setup every trainer shares (seed, threads, clock)."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from pydantic import BaseModel
+from torch import nn
+
+from truthline.models.adapters.network import NetworkClassifier, NetworkDetector
+from truthline.models.adapters.torch import save_checkpoint, torch_model
+from truthline.models.model_config import ModelConfig
+from truthline.models.nms import PostprocessConfig
+from truthline.models.preprocess import PreprocessSpec
+
+EpochCallback = Callable[[int, dict[str, float]], Any]
+
+
+@contextlib.contextmanager
+def seeded_cpu(seed: int, threads: int) -> Iterator[None]:
+    """Seed Python, numpy and torch and use ``threads`` CPU threads; restore the thread count afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class Clock:
+    """Seconds since start, and whether an optional budget is spent."""
+
+    def __init__(self, budget_s: float | None) -> None:
+        self.t0 = time.perf_counter()
+        self.budget_s = budget_s
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def spent(self) -> bool:
+        return self.budget_s is not None and self.elapsed >= self.budget_s
+
+
+@dataclass
+class TrainedModel:
+    """A trained built-in network with everything needed to serve and register it.
+
+    ``history`` holds one dict of metrics per epoch (``epoch``, ``train_loss``, validation figures, ``seconds``);
+    ``stopped`` is ``"epochs"``, ``"time_budget"`` or ``"callback"``.
+    """
+
+    module: nn.Module
+    task: Literal["detect", "classify"]
+    layout: str
+    class_names: tuple[str, ...]
+    preprocess: PreprocessSpec
+    config: BaseModel
+    arch: str
+    width: int
+    stride: int | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: str = "epochs"
+
+    @property
+    def final_metrics(self) -> dict[str, float]:
+        return dict(self.history[-1]) if self.history else {}
+
+    def model_config(self, format: Literal["onnx", "torch"] = "onnx") -> ModelConfig:
+        """The JSON-able config that, with the exported file, rebuilds this model through ``load_model``."""
+        return ModelConfig(
+            format=format,
+            task=self.task,
+            layout=self.layout,
+            class_names=list(self.class_names),
+            preprocess=self.preprocess,
+            stride=self.stride,
+        )
+
+    def adapter(self, postprocess: PostprocessConfig | None = None) -> NetworkDetector | NetworkClassifier:
+        """The in-process PyTorch adapter (the same decode the ONNX adapter uses)."""
+        return torch_model(
+            self.module,
+            self.preprocess,
+            self.class_names,
+            layout=self.layout,
+            postprocess=postprocess,
+            stride=self.stride,
+        )
+
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """A truthline checkpoint (state dict + model config) that ``load_model("torch", path)`` rebuilds."""
+        return save_checkpoint(
+            self.module,
+            path,
+            arch=self.arch,
+            num_classes=len(self.class_names),
+            width=self.width,
+            config_json=self.model_config("torch").to_json(),
+        )
+
+    def export_onnx(self, path: str | Path) -> Path:
+        """ONNX (opset 17, dynamic batch, input ``images``, output ``output``) with the model config embedded."""
+        from truthline.models.export import export_onnx
+
+        return export_onnx(self.module.eval(), path, self.preprocess, self.model_config("onnx"))
