@@ -73,6 +73,10 @@ def run_qa(
         checks.append(qa.find_detection_errors(gt, preds))
         say(f"   label errors from {predictions}")
     result: dict[str, Any] = {"title": f"Label QA of {vid}", "version": vid, "checks": [c.to_dict() for c in checks]}
+    for issue in (i for c in result["checks"] for i in c["issues"]):  # checks on records name labels by position
+        known = ids.get(issue.get("image") or "", [])
+        if not issue.get("annotation_id") and isinstance(issue.get("index"), int) and issue["index"] < len(known):
+            issue["annotation_id"] = known[issue["index"]]
     out.mkdir(parents=True, exist_ok=True)
     (out / "qa.json").write_text(json.dumps(result, indent=2, default=str))
     wanted = {i["image"] for c in result["checks"] for i in c["issues"][:24] if i.get("image")}
