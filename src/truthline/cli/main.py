@@ -12,7 +12,7 @@ from rich.table import Table
 from truthline.cli import dataset, model, qa, synth, taxonomy, train
 from truthline.cli import eval as eval_cli
 from truthline.cli.context import open_ws, options
-from truthline.cli.render import console, err_console, print_json
+from truthline.cli.render import console, err_console, narrator, print_json
 
 app = typer.Typer(
     name="truthline",
@@ -167,7 +167,7 @@ def ready(
     from truthline.workflows.readiness import ready as run_ready
 
     with open_ws() as ws:
-        result = run_ready(ws, model_id, data, policy, out, baseline=baseline, say=console.print)
+        result = run_ready(ws, model_id, data, policy, out, baseline=baseline, say=narrator(as_json))
     if as_json:
         print_json(result)
     else:
@@ -218,7 +218,7 @@ def main() -> None:
     from truthline.domain.errors import TruthlineError
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns a command's typer.Exit code instead of raising it
     except TruthlineError as exc:
         if options.debug:
             raise
@@ -236,6 +236,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from truthline.cli.context import open_ws
-from truthline.cli.render import console, print_json
+from truthline.cli.render import console, narrator, print_json
 
 app = typer.Typer(
     help="Label QA: agreement, label errors, duplicates and leakage, consistency, anomalies.",
@@ -35,7 +35,7 @@ def qa(
     from truthline.workflows.qa import run_qa
 
     with open_ws() as ws:
-        result = run_qa(ws, version, out, predictions=predictions, max_distance=max_distance, say=console.print)
+        result = run_qa(ws, version, out, predictions=predictions, max_distance=max_distance, say=narrator(as_json))
     if as_json:
         print_json(result)
         return

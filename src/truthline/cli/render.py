@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,6 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 # Pipes and CI logs get a wide console so that ids and hashes are never cut.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def narrator(as_json: bool) -> Callable[[str], Any]:
+    """Where a long command narrates its steps: stdout, or stderr when stdout carries JSON."""
+    return err_console.print if as_json else console.print
 
 
 def print_json(value: Any) -> None:

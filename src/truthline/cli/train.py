@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from truthline.cli.context import open_ws
-from truthline.cli.render import console, print_json
+from truthline.cli.render import console, narrator, print_json
 
 app = typer.Typer(
     help="Training runs recorded with dataset version, config, code and environment.",
@@ -42,7 +42,7 @@ def train(
     with open_ws() as ws:
         if command:
             result = train_external(
-                ws, data, command, fmt=fmt, preprocess=preprocess, layout=layout, name=name, say=console.print
+                ws, data, command, fmt=fmt, preprocess=preprocess, layout=layout, name=name, say=narrator(as_json)
             )
         else:
             config: dict[str, object] = {"seed": seed}
@@ -50,7 +50,7 @@ def train(
                 config["epochs"] = epochs
             if time_budget is not None:
                 config["time_budget_s"] = time_budget
-            result = train_builtin(ws, data, name=name, config=config, say=console.print)
+            result = train_builtin(ws, data, name=name, config=config, say=narrator(as_json))
     if as_json:
         print_json(result)
     else:
@@ -66,7 +66,7 @@ def rerun(
     from truthline.workflows.training import rerun as do_rerun
 
     with open_ws() as ws:
-        result = do_rerun(ws, run_id, say=console.print)
+        result = do_rerun(ws, run_id, say=narrator(as_json))
     if as_json:
         print_json(result)
     else:
