@@ -183,10 +183,11 @@ def ready(
 
 def _schemas() -> dict[str, Any]:
     """Config files truthline reads, by name, with the pydantic model that validates each."""
+    from truthline.models import PreprocessSpec
     from truthline.readiness import ReadinessPolicy
     from truthline.synth.schedule import VideoSchedule
 
-    return {"readiness": ReadinessPolicy, "synth-schedule": VideoSchedule}
+    return {"preprocess": PreprocessSpec, "readiness": ReadinessPolicy, "synth-schedule": VideoSchedule}
 
 
 @app.command()

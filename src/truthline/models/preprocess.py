@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from truthline.domain.content import content_hash
 from truthline.domain.errors import FormatError, UserInputError
+from truthline.domain.specs import parse_spec
 
 FloatArray = npt.NDArray[np.float32]
 Image = npt.NDArray[np.uint8]
@@ -85,16 +86,9 @@ class PreprocessSpec(BaseModel):
 
     @staticmethod
     def from_dict(data: Any, *, where: str = "preprocess") -> PreprocessSpec:
-        try:
-            return PreprocessSpec.model_validate(data)
-        except ValidationError as e:
-            first = e.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise FormatError(
-                f"invalid preprocessing spec: {first['msg']}",
-                where=f"{where}:{loc}" if loc else where,
-                fix="see `truthline schema preprocess` for the fields",
-            ) from None
+        return parse_spec(
+            PreprocessSpec, data, what="preprocessing spec", where=where, fix="see `truthline schema preprocess`"
+        )
 
     @staticmethod
     def from_yaml(text: str, *, where: str = "preprocess") -> PreprocessSpec:

@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from truthline.domain.errors import FormatError, UserInputError
+from truthline.domain.specs import parse_spec, read_yaml
 
 CONDITION_RE = re.compile(r"^[a-z_]+(=[a-z_]+)?$")
 RATE = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -265,42 +264,16 @@ class ReadinessPolicy(_Strict):
     @classmethod
     def from_yaml(cls, path: str | Path) -> ReadinessPolicy:
         """Read and validate a policy file; a FormatError names the file and the first bad field."""
-        p = Path(path)
-        if not p.is_file():
-            raise UserInputError(f"policy file {p} not found", where="--policy", fix="give the path of a YAML file")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise FormatError(f"policy is not valid YAML: {e}".splitlines()[0], where=str(p)) from None
-        return parse_policy(data, str(p))
-
-
-_TYPE_TAGS = {"float", "int", "str", "bool", "none", "list", "dict"}
-
-
-def field_path(loc: tuple[Any, ...]) -> str:
-    """A pydantic error location as a YAML path: ``gates[2].max`` (union tags such as the gate kind left out)."""
-    out = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif (part in GATE_KINDS and i > 0 and isinstance(loc[i - 1], int)) or part in _TYPE_TAGS or "[" in str(part):
-            continue  # the member of a union that failed (a gate kind, a type) is no YAML key
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "top level"
+        return parse_policy(read_yaml(path, what="policy", option="--policy"), str(path))
 
 
 def parse_policy(data: Any, where: str = "policy") -> ReadinessPolicy:
     """Validate a parsed YAML/JSON document as a policy; a FormatError names ``where:field.path``."""
-    if not isinstance(data, dict):
-        raise FormatError("policy must be a mapping", where=where, fix="see docs/readiness.md for an example")
-    try:
-        return ReadinessPolicy.model_validate(data)
-    except ValidationError as e:
-        first = e.errors()[0]
-        raise FormatError(
-            f"invalid policy: {first['msg']}",
-            where=f"{where}:{field_path(tuple(first.get('loc', ())))}",
-            fix="see docs/readiness.md or `truthline schema readiness` for the format",
-        ) from None
+    return parse_spec(
+        ReadinessPolicy,
+        data,
+        what="policy",
+        where=where,
+        fix="see docs/readiness.md or `truthline schema readiness` for the format",
+        skip=GATE_KINDS,
+    )

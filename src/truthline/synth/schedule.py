@@ -22,10 +22,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from truthline.domain.errors import FormatError, TruthlineError, UserInputError
+from truthline.domain.errors import TruthlineError
+from truthline.domain.specs import parse_spec, read_yaml
 from truthline.synth.conditions import CONDITIONS, DEFAULT_SEVERITY, Condition
 from truthline.synth.geometry import displacement_severity
 
@@ -122,32 +122,13 @@ class VideoSchedule(BaseModel):
         return [(i, e) for i, e in enumerate(self.conditions) if e.covers(frame)]
 
 
-def _location(err: Any) -> str:
-    return ".".join(str(p) for p in err.get("loc", ())) or "top level"
-
-
 def parse_schedule(data: Any, where: str = "schedule") -> VideoSchedule:
     """Validate a parsed YAML/JSON document as a schedule; a FormatError names the first bad field."""
-    if not isinstance(data, dict):
-        raise FormatError("schedule must be a mapping", where=where, fix="see docs/synth.md for an example")
-    try:
-        return VideoSchedule.model_validate(data)
-    except ValidationError as e:
-        first = e.errors()[0]
-        raise FormatError(
-            f"invalid schedule: {first['msg']}",
-            where=f"{where}: {_location(first)}",
-            fix="see docs/synth.md or `truthline schema` for the format",
-        ) from None
+    return parse_spec(
+        VideoSchedule, data, what="schedule", where=where, fix="see docs/synth.md or `truthline schema synth-schedule`"
+    )
 
 
 def load_schedule(path: str | Path) -> VideoSchedule:
     """Read and validate a schedule YAML file."""
-    p = Path(path)
-    if not p.is_file():
-        raise UserInputError(f"schedule file {p} not found", where="--schedule", fix="give the path of a YAML file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise FormatError(f"schedule is not valid YAML: {e}".splitlines()[0], where=str(p)) from None
-    return parse_schedule(data, str(p))
+    return parse_schedule(read_yaml(path, what="schedule", option="--schedule"), str(path))
