@@ -55,3 +55,33 @@ def test_markdown_lists_failed_gates_first(failing: Any, scene: Any, policy: Any
     good = render_markdown(assess(build(scene, good=True), policy))
     assert good.startswith("### Readiness PASS")
     assert "fail |" not in good
+
+
+def test_html_renders_in_a_browser_without_network(scene: Any, failing: Any, tmp_path: Any) -> None:
+    """Headless Chromium, its network pointed nowhere, draws the report: the red verdict banner and the plots."""
+    import os
+    import shutil
+    import subprocess
+
+    import cv2
+    import numpy as np
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing; scripts/test.sh installs Debian's chromium package")
+        pytest.skip("chromium is not installed")
+    page = tmp_path / "report.html"
+    page.write_text(render_html(failing, {i: scene.pngs[i] for i in worst_failures(failing) if i in scene.pngs}))
+    shot = tmp_path / "shot.png"
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600",
+    ]  # fmt: skip
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (1600, 1200)
+    banner = img[30:110, 20:1100].reshape(-1, 3).astype(int)  # BGR: the FAIL banner is a light red
+    assert ((banner[:, 2] > 230) & (banner[:, 1] < 235) & (banner[:, 0] < 235)).mean() > 0.3
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 50  # text, tables and plots, not a blank page
