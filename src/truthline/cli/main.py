@@ -181,6 +181,40 @@ def ready(
     raise typer.Exit(result["exit_code"])
 
 
+@app.command()
+def benchmark(
+    more: Annotated[list[str] | None, typer.Argument(help="More mdl_ ids (so that --models A B works).")] = None,
+    models: Annotated[list[str] | None, typer.Option("--models", help="mdl_ ids to compare.")] = None,
+    data: Annotated[str, typer.Option("--data", help="DSV[:split], or a video file with per-frame ground truth.")] = "",
+    ground_truth: Annotated[
+        Path | None, typer.Option("--ground-truth", help="Video ground truth JSON lines (default: VIDEO.jsonl).")
+    ] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Operating score threshold.")] = 0.5,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html and benchmark.json.")] = Path("benchmark"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare models side by side on the same golden truth (images or video frame by frame), in one report."""
+    from truthline.domain.errors import UserInputError
+    from truthline.workflows.benchmark import benchmark as run_benchmark
+
+    ids = [*(models or []), *(more or [])]
+    if not data:
+        raise UserInputError("say what to compare on", fix="pass --data DSV[:split] or --data VIDEO.mp4")
+    with open_ws() as ws:
+        result = run_benchmark(
+            ws, ids, data, out, threshold=threshold, ground_truth=ground_truth, say=narrator(as_json)
+        )
+    if as_json:
+        print_json(result)
+        return
+    table = Table("model", "name", "precision", "recall", "FP/unit", "AP50", title=f"{data} at score ≥ {threshold:g}")
+    for r in result["models"]:
+        cells = [r["precision"], r["recall"], r["fp_per_unit"], r["ap50"]]
+        table.add_row(r["model"], r["name"], *("–" if v is None else f"{v:.3f}" for v in cells))
+    console.print(table)
+    console.print(f"report: {result['report']}")
+
+
 def _schemas() -> dict[str, Any]:
     """Config files truthline reads, by name, with the pydantic model that validates each."""
     from truthline.models import PreprocessSpec

@@ -9,9 +9,11 @@ finds near-duplicates, then calls:
 - ``assess(ReadinessInputs, policy) -> ReadinessResult``: figures, gates, verdict, checklist.
 - ``worst_failures(result, n)``: image ids whose thumbnails the report wants.
 - ``render_html(result, thumbnails)``, ``render_markdown(result)``, ``result.to_dict()``: the reports.
+- ``score_images``, ``score_frames``, ``render_comparison``: the golden-truth benchmark of several models.
 """
 
 from truthline.readiness.assess import ChecklistItem, FailureExample, ReadinessResult, assess, worst_failures
+from truthline.readiness.comparison import ModelScore, render_comparison, score_frames, score_images
 from truthline.readiness.gates import GateResult, ProvenanceFigures
 from truthline.readiness.inputs import BaselineRun, ProbeRun, ReadinessInputs, probe_image_ids
 from truthline.readiness.policy import ReadinessPolicy, parse_policy
@@ -22,6 +24,7 @@ __all__ = [
     "ChecklistItem",
     "FailureExample",
     "GateResult",
+    "ModelScore",
     "ProbeRun",
     "ProvenanceFigures",
     "ReadinessInputs",
@@ -30,7 +33,10 @@ __all__ = [
     "assess",
     "parse_policy",
     "probe_image_ids",
+    "render_comparison",
     "render_html",
     "render_markdown",
+    "score_frames",
+    "score_images",
     "worst_failures",
 ]

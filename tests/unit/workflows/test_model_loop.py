@@ -75,6 +75,20 @@ def test_train_predict_ready_promote(ws: Workspace, tmp_path: Path) -> None:
     assert show_model(ws, mid)["evaluations"][0]["verdict"] == "pass"
     assert promote(ws, mid, "production")["evidence"] == verdict["evaluation"]
 
+    from truthline.synth import parse_schedule, write_video
+    from truthline.workflows.benchmark import benchmark
+
+    side = benchmark(ws, [mid, mid], f"{vid}:test", tmp_path / "bench", threshold=0.3)
+    a, b = side["models"]
+    assert a["tp"] + a["fn"] == sum(1 for x in gt["annotations"]) and a == b  # same model, same figures
+    assert "<table>" in (tmp_path / "bench" / "report.html").read_text()
+    schedule = parse_schedule({"scenario": "inspection", "frames": 12, "fps": 4, "width": 96, "height": 96, "seed": 3})
+    video = write_video(schedule, tmp_path / "line.mp4")
+    frames = benchmark(ws, [mid], str(video.path), tmp_path / "vbench", threshold=0.3)["models"][0]
+    assert len(frames["per_frame"]["tp"]) == 12 and frames["tracks"]["tracks"] >= 0
+    truth = sum(len(json.loads(line)["annotations"]) for line in video.ground_truth_path.read_text().splitlines())
+    assert frames["tp"] + frames["fn"] == truth
+
     again = rerun(ws, node["up"]["training_run"])
     figures = {k: v for k, v in trained["metrics"].items() if k != "seconds"}
     assert again["model"] != mid  # a new run and model from the same record: same seed, same figures
