@@ -155,3 +155,22 @@ def test_doctor_finds_a_missing_blob(ws: Workspace, tmp_path: Path) -> None:
     ws.blobs.path(sha).unlink()
     report = ws.doctor()
     assert not report["ok"] and report["blobs"]["missing_or_corrupt"] == 1
+
+
+def test_commit_warns_about_leakage_and_strict_refuses(ws: Workspace, tmp_path: Path) -> None:
+    names = write_images(tmp_path / "imgs", 6)
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "dup.png").write_bytes((tmp_path / "imgs" / names[0]).read_bytes())
+    ws.add_images(tmp_path / "imgs")
+    ws.set_taxonomy(["dent"])
+    v1 = ws.commit("v1", split="train=1")
+    ws.add_images(tmp_path / "copy")
+    with pytest.raises(ConflictError, match="leak across splits"):
+        ws.commit("v2", split="train=0.5,test=0.5", strict=True, seed=1)
+    assert [v["id"] for v in ws.log()] == [v1["id"]]
+    v2 = ws.commit("v2", split="train=0.5,test=0.5", seed=1)
+    split_of = {
+        n["summary"]["name"]: n["down"]["dataset_versions"][-1]["split"] for n in map(ws.lineage, _image_ids(ws))
+    }
+    if split_of["dup.png"] != "train":
+        assert v2["leakage"] == [{"a": names[0], "b": "dup.png", "distance": 0}] or v2["leakage"][0]["distance"] == 0

@@ -154,3 +154,58 @@ def test_builtin_detector_registers_by_name(ws: Workspace) -> None:
     mid = register_source(ws, "opencv:hog-people")
     info = show_model(ws, mid)
     assert info["format"] == "opencv" and info["config"]["class_names"] == ["person"] and info["blob"] is None
+
+
+EXTERNAL = """
+import json, sys
+from pathlib import Path
+import torch
+
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+data, out = Path(args["--data"]), Path(args["--out"])
+assert (data / "data.yaml").is_file()
+for epoch in (1, 2):
+    print(json.dumps({"epoch": epoch, "loss": 1.0 / epoch}))
+
+
+class Head(torch.nn.Module):  # a YOLOv8-layout output: (1, 4 + C, N) boxes cx, cy, w, h in input pixels
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[0]
+        box = torch.tensor([[16.0, 16.0, 8.0, 8.0]]).repeat(n, 1)
+        cls = torch.zeros(n, 4)
+        cls[:, 1] = 0.9
+        return torch.cat([box, cls], 1).unsqueeze(-1) + 0 * x.mean()
+
+
+torch.onnx.export(Head(), torch.zeros(1, 3, 32, 32), out / "model.onnx", input_names=["images"],
+                  output_names=["output"], dynamic_axes={"images": {0: "n"}, "output": {0: "n"}}, dynamo=False)
+spec = "input_size: [32, 32]\\nmode: letterbox\\ncolour: rgb\\nscale: 0.00392156862745098\\n"
+(out / "preprocess.yaml").write_text(spec)
+"""
+
+
+def test_external_trainer_is_recorded_and_its_model_serves(ws: Workspace, tmp_path: Path) -> None:
+    import sys
+
+    from truthline.workflows.training import train_external
+
+    vid = _data(ws)
+    script = tmp_path / "ext_train.py"
+    script.write_text(EXTERNAL)
+    result = train_external(
+        ws, vid, f"{sys.executable} {script} --data {{data}} --out {{out}}", fmt="yolo", layout="yolov8", name="ext"
+    )
+    run = ws.lineage(result["run"])
+    assert run["summary"]["status"] == "finished" and run["summary"]["config"]["command"].endswith("--out {out}")
+    with ws.read() as conn:
+        from truthline.store.models import get_run
+
+        metrics = get_run(conn, result["run"]).metrics
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2]
+    predict(ws, result["model"], f"{vid}:test", tmp_path / "p.json")
+    dets = json.loads((tmp_path / "p.json").read_text())
+    assert dets and all(d["bbox"][2] > 0 for d in dets)
+    failing = tmp_path / "fail.py"
+    failing.write_text("import sys; print('boom', file=sys.stderr); sys.exit(3)")
+    with pytest.raises(UserInputError, match="exited 3"):
+        train_external(ws, vid, f"{sys.executable} {failing} {{data}} {{out}}", layout="yolov8")
