@@ -68,6 +68,12 @@ def staged_images(conn: Connection) -> list[Any]:
     return list(conn.execute(q))
 
 
+def staged_blobs(conn: Connection, limit: int) -> list[str]:
+    """Distinct blob shas of the working set, at most ``limit`` of them (sorted)."""
+    q = select(images.c.blob_sha).where(images.c.removed.is_(False)).distinct().order_by(images.c.blob_sha).limit(limit)
+    return list(conn.execute(q).scalars())
+
+
 def get_image(conn: Connection, image_id: str) -> Any:
     return conn.execute(select(images).where(images.c.id == image_id)).first()
 

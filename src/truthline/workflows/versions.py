@@ -15,7 +15,7 @@ from truthline.store import refs
 from truthline.store import versions as version_rows
 from truthline.store.annotations import current_of_staged
 from truthline.store.events import log_event
-from truthline.store.images import staged_images
+from truthline.store.images import staged_blobs, staged_images
 from truthline.store.schema import annotation_table, images
 from truthline.workflows.leakage import COMMIT_MAX_IMAGES, commit_leakage, ensure_phashes
 from truthline.workflows.taxonomy import load as load_taxonomy
@@ -59,7 +59,7 @@ def commit(
         raise UserInputError("a commit needs a message", fix="pass -m 'what changed'")
     progress = on_progress or _noop
     with ws.read() as conn:
-        staged_shas = sorted({r.blob_sha for r in staged_images(conn)})
+        staged_shas = staged_blobs(conn, COMMIT_MAX_IMAGES + 1)
     progress("hashing images for leakage", 0, 1)
     hashes = ensure_phashes(ws, staged_shas) if len(staged_shas) <= COMMIT_MAX_IMAGES else {}
     with ws.transaction(snapshot=True) as conn:
