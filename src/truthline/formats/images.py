@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -32,8 +33,9 @@ def exif_orientation(path: Path) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def read_image_size(path: Path) -> tuple[int, int]:
-    """``(width, height)`` of an image as displayed (EXIF orientation applied), without decoding pixels."""
+def read_image_size(path: Path | BinaryIO) -> tuple[int, int]:
+    """``(width, height)`` of an image (a file or its bytes as a stream) as displayed (EXIF orientation applied),
+    without decoding pixels."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image
-
 from truthline.domain.errors import NotFoundError, UserInputError
 from truthline.domain.ids import Kind, kind_of, new_id
 from truthline.formats import read_image_size
@@ -19,7 +17,6 @@ if TYPE_CHECKING:
     from truthline.workflows.workspace import OnProgress, Workspace
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-_ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 
 def media_type(name: str) -> str:
@@ -99,10 +96,7 @@ def add_image_bytes(ws: Workspace, items: Sequence[tuple[str, bytes, Mapping[str
 
     staged, blob_rows = [], []
     for name, data, meta in items:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if im.getexif().get(0x0112, 1) in _ROTATED:
-                w, h = h, w
+        w, h = read_image_size(io.BytesIO(data))
         sha = ws.blobs.put_bytes(data)
         blob_rows.append((sha, len(data), media_type(name)))
         staged.append({"name": name, "blob_sha": sha, "width": w, "height": h, "meta": dict(meta)})
