@@ -135,11 +135,14 @@ dataset_version_images = Table(
     Index("ix_dvi_image", "image_id"),
 )
 
+# The largest table (one row per annotation per version), written only by a commit from the ids it read in the same
+# transaction, and never deleted from (versions and annotations are append-only). Foreign keys here would add a
+# per-row check to every commit (2.6x the COPY time on PostgreSQL, measured) and protect nothing.
 dataset_version_annotations = Table(
     "dataset_version_annotations",
     metadata,
-    Column("version_id", Id, ForeignKey("dataset_versions.id"), primary_key=True),
-    Column("annotation_id", Id, ForeignKey("annotations.id"), primary_key=True),
+    Column("version_id", Id, primary_key=True),
+    Column("annotation_id", Id, primary_key=True),
     Index("ix_dva_annotation", "annotation_id"),
 )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 11:55:13.447454
+Create Date: 2026-11-29 12:29:55.022877
 """
 
 from __future__ import annotations
@@ -27,6 +27,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sha256"),
     )
+    op.create_table(
+        "dataset_version_annotations",
+        sa.Column("version_id", sa.String(length=32), nullable=False),
+        sa.Column("annotation_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("version_id", "annotation_id"),
+    )
+    with op.batch_alter_table("dataset_version_annotations", schema=None) as batch_op:
+        batch_op.create_index("ix_dva_annotation", ["annotation_id"], unique=False)
+
     op.create_table(
         "events",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -222,23 +231,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
-        "dataset_version_annotations",
-        sa.Column("version_id", sa.String(length=32), nullable=False),
-        sa.Column("annotation_id", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["annotation_id"],
-            ["annotations.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["version_id"],
-            ["dataset_versions.id"],
-        ),
-        sa.PrimaryKeyConstraint("version_id", "annotation_id"),
-    )
-    with op.batch_alter_table("dataset_version_annotations", schema=None) as batch_op:
-        batch_op.create_index("ix_dva_annotation", ["annotation_id"], unique=False)
-
-    op.create_table(
         "model_versions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -305,10 +297,6 @@ def downgrade() -> None:
 
     op.drop_table("evaluations")
     op.drop_table("model_versions")
-    with op.batch_alter_table("dataset_version_annotations", schema=None) as batch_op:
-        batch_op.drop_index("ix_dva_annotation")
-
-    op.drop_table("dataset_version_annotations")
     op.drop_table("training_runs")
     with op.batch_alter_table("dataset_version_images", schema=None) as batch_op:
         batch_op.drop_index("ix_dvi_image")
@@ -332,4 +320,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_entity")
 
     op.drop_table("events")
+    with op.batch_alter_table("dataset_version_annotations", schema=None) as batch_op:
+        batch_op.drop_index("ix_dva_annotation")
+
+    op.drop_table("dataset_version_annotations")
     op.drop_table("blobs")
