@@ -13,41 +13,19 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 
 from truthline.domain.errors import UserInputError
-from truthline.models.detector_training import IMAGENET_MEAN, IMAGENET_STD
 from truthline.models.evaluation import accuracy
 from truthline.models.networks import SmallClassifier
-from truthline.models.preprocess import PreprocessSpec, preprocess
+from truthline.models.preprocess import preprocess
 from truthline.models.results import ClassScores
-from truthline.models.trained import Clock, EpochCallback, TrainedModel, seeded_cpu
+from truthline.models.trained import Clock, EpochCallback, TrainConfig, TrainedModel, seeded_cpu
 
 ClassificationSample = tuple[npt.NDArray[np.uint8], int]
 
 
-class ClassifierTrainConfig(BaseModel):
+class ClassifierTrainConfig(TrainConfig):
     """Settings of the built-in classifier trainer (stored with the training run)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    epochs: int = Field(default=10, ge=1)
-    batch_size: int = Field(default=32, ge=1)
-    lr: float = Field(default=3e-3, gt=0)
-    weight_decay: float = Field(default=1e-4, ge=0)
-    input_size: tuple[int, int] = (128, 128)
-    width: int = Field(default=32, ge=8)
-    seed: int = 0
-    time_budget_s: float | None = Field(default=None, gt=0)
-    threads: int = Field(default=2, ge=1)
-    flip: bool = True
-    val_every: int = Field(default=1, ge=1)
-    preprocess: PreprocessSpec | None = None
-
-    def spec(self) -> PreprocessSpec:
-        return self.preprocess or PreprocessSpec(
-            input_size=self.input_size, mode="resize", colour="rgb", mean=IMAGENET_MEAN, std=IMAGENET_STD
-        )
 
 
 def _load(

@@ -14,45 +14,26 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from truthline.domain.errors import UserInputError
 from truthline.models.centernet_head import CENTERNET_LAYOUT
 from truthline.models.evaluation import coco_ground_truth, detection_map
 from truthline.models.networks import CenterNetLite
 from truthline.models.nms import PostprocessConfig
-from truthline.models.preprocess import PreprocessSpec, preprocess
+from truthline.models.preprocess import preprocess
 from truthline.models.results import Detections
-from truthline.models.trained import Clock, EpochCallback, TrainedModel, seeded_cpu
+from truthline.models.trained import Clock, EpochCallback, TrainConfig, TrainedModel, seeded_cpu
 
 DetectionSample = tuple[npt.NDArray[np.uint8], npt.ArrayLike, npt.ArrayLike]
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-class DetectorTrainConfig(BaseModel):
+class DetectorTrainConfig(TrainConfig):
     """Settings of the built-in detector trainer (stored with the training run)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     epochs: int = Field(default=24, ge=1)
-    batch_size: int = Field(default=32, ge=1)
     lr: float = Field(default=4e-3, gt=0)
-    weight_decay: float = Field(default=1e-4, ge=0)
-    input_size: tuple[int, int] = (128, 128)
-    width: int = Field(default=32, ge=8)
-    seed: int = 0
-    time_budget_s: float | None = Field(default=None, gt=0)
-    threads: int = Field(default=2, ge=1)
-    flip: bool = True
-    val_every: int = Field(default=1, ge=1)
     val_score_threshold: float = Field(default=0.01, ge=0)
-    preprocess: PreprocessSpec | None = None
-
-    def spec(self) -> PreprocessSpec:
-        return self.preprocess or PreprocessSpec(
-            input_size=self.input_size, mode="resize", colour="rgb", mean=IMAGENET_MEAN, std=IMAGENET_STD
-        )
 
 
 class _Data:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from truthline.models.adapters.network import NetworkClassifier, NetworkDetector
@@ -22,6 +22,33 @@ from truthline.models.nms import PostprocessConfig
 from truthline.models.preprocess import PreprocessSpec
 
 EpochCallback = Callable[[int, dict[str, float]], Any]
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class TrainConfig(BaseModel):
+    """Settings every built-in trainer takes (stored with the training run); each trainer sets its defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+    lr: float = Field(default=3e-3, gt=0)
+    weight_decay: float = Field(default=1e-4, ge=0)
+    input_size: tuple[int, int] = (128, 128)
+    width: int = Field(default=32, ge=8)
+    seed: int = 0
+    time_budget_s: float | None = Field(default=None, gt=0)
+    threads: int = Field(default=2, ge=1)
+    flip: bool = True
+    val_every: int = Field(default=1, ge=1)
+    preprocess: PreprocessSpec | None = None
+
+    def spec(self) -> PreprocessSpec:
+        """The preprocessing the network trains with: the given spec, else resize + RGB + ImageNet normalisation."""
+        return self.preprocess or PreprocessSpec(
+            input_size=self.input_size, mode="resize", colour="rgb", mean=IMAGENET_MEAN, std=IMAGENET_STD
+        )
 
 
 @contextlib.contextmanager
