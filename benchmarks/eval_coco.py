@@ -107,7 +107,7 @@ def run_process(cmd: list[str]) -> tuple[float, float]:
 
 
 def truthline_cmd(gt: Path, dt: Path) -> list[str]:
-    return [sys.executable, "-m", "truthline.cli.eval", "coco", "--gt", str(gt), "--dt", str(dt)]
+    return [sys.executable, "-m", "truthline.cli.main", "eval", "coco", "--gt", str(gt), "--dt", str(dt)]
 
 
 SLICE_SCRIPT = """
