@@ -16,11 +16,16 @@ from truthline.store.schema import annotation_table, images
 
 
 def label_row(
-    image_id: str, taxonomy_id: str, label: Label, supersedes: str | None = None, content_hash: str | None = None
+    image_id: str,
+    taxonomy_id: str,
+    label: Label,
+    supersedes: str | None = None,
+    content_hash: str | None = None,
+    ann_id: str | None = None,
 ) -> dict[str, Any]:
     box = label.bbox
     return {
-        "id": new_id(Kind.ANNOTATION),
+        "id": ann_id or new_id(Kind.ANNOTATION),
         "image_id": image_id,
         "taxonomy_id": taxonomy_id,
         "label": label.label,

@@ -6,7 +6,8 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -63,6 +64,18 @@ class BlobStore:
         sha = h.hexdigest()
         self._place(Path(name), sha)
         return sha, size
+
+    def put_files(
+        self, paths: Sequence[Path], on_done: Callable[[int], None] | None = None, workers: int = 4
+    ) -> list[tuple[str, int]]:
+        """``put_file`` for many files on a few threads (hashing and file I/O release the GIL); results in order."""
+        out: list[tuple[str, int]] = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for start in range(0, len(paths), 256):
+                out += pool.map(self.put_file, paths[start : start + 256])
+                if on_done:
+                    on_done(len(out))
+        return out
 
     def read_bytes(self, sha: str) -> bytes:
         return self.path(sha).read_bytes()

@@ -79,14 +79,17 @@ def add_images(
         )
     staged: list[dict[str, Any]] = []
     blob_rows: list[tuple[str, int, str]] = []
-    for i, p in enumerate(files):
+    sizes = [read_image_size(p) for p in files]  # an unreadable image stops the import before anything is copied
+
+    def copied(k: int) -> None:
+        if on_progress:
+            on_progress("copying images", k, len(files))
+
+    stored = ws.blobs.put_files(files, copied)  # blobs land before any row refers to them
+    for p, (w, h), (sha, size) in zip(files, sizes, stored, strict=True):
         name = p.relative_to(directory).as_posix()
-        w, h = read_image_size(p)
-        sha, size = ws.blobs.put_file(p)  # blob lands before any row refers to it
         blob_rows.append((sha, size, media_type(name)))
         staged.append({"name": name, "blob_sha": sha, "width": w, "height": h, "meta": meta.get(name, {})})
-        if on_progress and (i % 200 == 0 or i == len(files) - 1):
-            on_progress("reading images", i + 1, len(files))
     return _insert(ws, staged, blob_rows, update_meta=bool(meta))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from truthline.domain.errors import NotFoundError, UserInputError
-from truthline.domain.ids import Kind, expect_kind
+from truthline.domain.ids import Kind, expect_kind, new_ids
 from truthline.domain.labels import Label
 from truthline.store import annotations as ann_rows
 from truthline.store.events import log_event
@@ -25,6 +25,7 @@ def add_labels(ws: Workspace, labels: Mapping[str, Sequence[Label]]) -> list[str
         tax_id, tax, _ = load_taxonomy(conn, None)
         known = set(tax.names)
         rows = []
+        ids = iter(new_ids(Kind.ANNOTATION, sum(len(items) for items in labels.values())))
         for key, items in labels.items():
             for lab in items:
                 if lab.label is not None and lab.label not in known:
@@ -33,7 +34,7 @@ def add_labels(ws: Workspace, labels: Mapping[str, Sequence[Label]]) -> list[str
                         where=f"image {key}",
                         fix="add the class with `truthline taxonomy set` first",
                     )
-                rows.append(ann_rows.label_row(image_ids[key], tax_id, lab))
+                rows.append(ann_rows.label_row(image_ids[key], tax_id, lab, ann_id=next(ids)))
         ann_rows.insert_rows(conn, rows)
         if rows:
             log_event(

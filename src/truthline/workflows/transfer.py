@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from truthline.domain.content import canonical_json
 from truthline.domain.errors import UserInputError
-from truthline.domain.ids import Kind, new_id
+from truthline.domain.ids import Kind, new_id, new_ids
 from truthline.domain.records import DatasetContent, ImageRecord
 from truthline.domain.taxonomy import Taxonomy
 from truthline.formats import read_dataset, write_dataset
@@ -61,15 +61,17 @@ def import_dataset(
     extra_sha = ws.blobs.put_bytes(canonical_json(content.extra).encode()) if content.extra else None
     staged: list[dict[str, Any]] = []
     blob_rows: list[tuple[str, int, str]] = []
-    for i, rec in enumerate(content.images):
-        assert rec.path is not None
-        sha, size = ws.blobs.put_file(rec.path)
+
+    def copied(k: int) -> None:
+        if on_progress:
+            on_progress("copying images", k, len(content.images))
+
+    stored = ws.blobs.put_files([Path(str(rec.path)) for rec in content.images], copied)
+    for rec, (sha, size) in zip(content.images, stored, strict=True):
         blob_rows.append((sha, size, media_type(rec.name)))
         source = {"format": fmt, "split": rec.split, "id": rec.source_id, "extra": rec.extra, "dataset": extra_sha}
         meta = {**rec.metadata, SOURCE_KEY: source}
         staged.append({"name": rec.name, "blob_sha": sha, "width": rec.width, "height": rec.height, "meta": meta})
-        if on_progress and (i % 500 == 0 or i == len(content.images) - 1):
-            on_progress("copying images", i + 1, len(content.images))
     with ws.transaction() as conn:
         tax = merged_taxonomy(current_taxonomy(conn), content.taxonomy)
         tax_id = set_current(conn, ws.actor, tax, f"import {fmt} {Path(path).name}")
@@ -77,6 +79,7 @@ def import_dataset(
         known = image_rows.existing_images(conn, [(r["name"], r["blob_sha"]) for r in staged])
         present = _live_hashes(conn, list(known.values()))
         ids, new, rows = [], [], []
+        fresh = iter(new_ids(Kind.ANNOTATION, sum(len(rec.labels) for rec in content.images)))
         for r, rec in zip(staged, content.images, strict=True):
             key = (str(r["name"]), str(r["blob_sha"]))
             iid = known.get(key)
@@ -91,7 +94,7 @@ def import_dataset(
                 if have[h] > 0:  # re-importing a label that is already there adds nothing
                     have[h] -= 1
                     continue
-                rows.append(ann_rows.label_row(iid, tax_id, lab, content_hash=h))
+                rows.append(ann_rows.label_row(iid, tax_id, lab, content_hash=h, ann_id=next(fresh)))
         image_rows.insert_images(conn, new)
         image_rows.set_removed(conn, ids, removed=False)
         ann_rows.insert_rows(conn, rows)
@@ -159,7 +162,7 @@ def version_content(
                 )
             )
             .where(dataset_version_annotations.c.version_id == row.id)
-            .order_by(annotation_table.c.id)
+            .order_by(annotation_table.c.created_at, annotation_table.c.id)  # creation order: ids rise within a batch
         )
         for a in conn.execute(aq):
             rec = records[a.image_id]

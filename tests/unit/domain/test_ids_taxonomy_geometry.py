@@ -61,3 +61,18 @@ def test_mask_bounds_match_pycocotools() -> None:
         counts.append(run)
         got = bounding_box(GeometryKind.MASK, {"rle": {"size": [13, 9], "counts": counts}})
         assert got == tuple(float(v) for v in mask_utils.toBbox(rle))
+
+
+def test_batch_ids_are_valid_ulids_of_the_kind() -> None:
+    import time
+
+    from ulid import ULID
+
+    from truthline.domain.ids import new_ids
+
+    before = time.time()
+    ids = new_ids(Kind.ANNOTATION, 1000)
+    assert len(set(ids)) == 1000 and ids == sorted(ids) and new_ids(Kind.ANNOTATION, 0) == []
+    for i in ids[:50]:
+        assert kind_of(i) is Kind.ANNOTATION and str(ULID.from_str(i[4:])) == i[4:]
+        assert abs(ULID.from_str(i[4:]).timestamp - before) < 5
