@@ -37,11 +37,14 @@ _REQUIRED: dict[GeometryKind, tuple[str, ...]] = {
 }
 
 
+_BY_VALUE = {k.value: k for k in GeometryKind}
+_NUMBER = (int, float)
+
+
 def validate_geometry(kind: str | GeometryKind, data: Mapping[str, Any], *, where: str = "geometry") -> GeometryKind:
     """Check that ``data`` has what ``kind`` needs; return the kind as an enum."""
-    try:
-        gk = kind if isinstance(kind, GeometryKind) else GeometryKind(kind)
-    except ValueError:
+    gk = kind if isinstance(kind, GeometryKind) else _BY_VALUE.get(kind)
+    if gk is None:
         raise UserInputError(
             f"unknown geometry kind {kind!r}",
             where=where,
@@ -52,7 +55,7 @@ def validate_geometry(kind: str | GeometryKind, data: Mapping[str, Any], *, wher
         raise UserInputError(f"{gk.value} geometry lacks {', '.join(missing)}", where=where)
     if gk is GeometryKind.BOX:
         box = data["bbox"]
-        if len(box) != 4 or not all(isinstance(v, int | float) and math.isfinite(v) for v in box):
+        if len(box) != 4 or not all(isinstance(v, _NUMBER) and math.isfinite(v) for v in box):
             raise UserInputError(f"bbox must be four finite numbers [x, y, w, h], got {box!r}", where=where)
         if box[2] < 0 or box[3] < 0:
             raise UserInputError(f"bbox width and height must be >= 0, got {box!r}", where=where)

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK = 1 << 20
+SMALL = 8 << 20  # files up to this size are hashed in memory before anything is written
 
 
 class BlobStore:
@@ -52,7 +53,13 @@ class BlobStore:
         return sha
 
     def put_file(self, src: Path) -> tuple[str, int]:
-        """Copy a file in, hashing as it streams; returns (sha256, size)."""
+        """Copy a file in, hashing as it streams; returns (sha256, size).
+
+        A small file is read and hashed first, so that bytes already stored are not written again.
+        """
+        if src.stat().st_size <= SMALL:
+            data = src.read_bytes()
+            return self.put_bytes(data), len(data)
         h = hashlib.sha256()
         fd, name = tempfile.mkstemp(dir=self._tmp())
         size = 0

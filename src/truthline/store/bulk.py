@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Connection, Table, insert
 
 BATCH = 5000
@@ -26,9 +27,18 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 def _executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Bind each value with its column type's own processor once, then hand sqlite3 all tuples at once."""
     cols = list(rows[0])
-    procs = [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
+    procs = [_json_text if isinstance(table.c[c].type, JSON) else _processor(conn, table, c) for c in cols]
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
     conn.exec_driver_sql(sql, [tuple(p(r[c]) if p else r[c] for c, p in zip(cols, procs, strict=True)) for r in rows])
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's value as SQLAlchemy's JSON type writes it (None as JSON null), through orjson."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _processor(conn: Connection, table: Table, column: str) -> Any:
+    return table.c[column].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
 
 
 def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
