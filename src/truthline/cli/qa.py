@@ -27,6 +27,10 @@ def qa(
     max_distance: Annotated[
         int, typer.Option("--max-distance", help="pHash bits (of 255) within which two images are near-duplicates.")
     ] = 16,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", help="Confidence a prediction needs to count as evidence (default 0.5)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run every check on a dataset version and write qa.json and a self-contained report.html."""
@@ -35,7 +39,15 @@ def qa(
     from truthline.workflows.qa import run_qa
 
     with open_ws() as ws:
-        result = run_qa(ws, version, out, predictions=predictions, max_distance=max_distance, say=narrator(as_json))
+        result = run_qa(
+            ws,
+            version,
+            out,
+            predictions=predictions,
+            max_distance=max_distance,
+            min_score=min_score,
+            say=narrator(as_json),
+        )
     if as_json:
         print_json(result)
         return

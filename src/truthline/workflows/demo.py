@@ -29,7 +29,7 @@ DAYLIGHT = [
 TEST = [("cam1", 21, 120, [], "test=1"), ("cam1", 22, 120, ["lighting=night:0.6"], "test=1")]
 NIGHT = [("cam2", 31, 300, ["lighting=night:0.6"], "train=0.8,val=0.2")]
 DEFECT_RATE = 0.5  # training and test sets oversample defects; the policy re-weights to the line's 2%
-TRAIN = {"epochs": 10, "seed": 0}
+TRAIN = {"epochs": 14, "seed": 0}
 INJECT = {"wrong_class": 0.04, "missing_box": 0.04, "spurious_box": 0.02, "bad_localisation": 0.04}
 
 POLICY = """\
@@ -140,7 +140,7 @@ def run_demo(out: Path, say: Say = print) -> dict[str, Any]:
         result["evaluation_1"] = r1
 
         say(f"[bold]5. label QA[/] of {v1['id']} with {m1['model']}'s predictions")
-        qa = run_qa(ws, v1["id"], out / "qa", predictions=m1["model"], say=say)
+        qa = run_qa(ws, v1["id"], out / "qa", predictions=m1["model"], min_score=0.3, say=say)
         decisions = _review(out / "qa" / "qa.json", injected, say)
         (out / "decisions.json").write_text(json.dumps(decisions, indent=2))
         applied = apply_decisions(ws, out / "decisions.json")

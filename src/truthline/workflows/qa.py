@@ -44,9 +44,14 @@ def run_qa(
     *,
     predictions: str | None = None,
     max_distance: int = QA_MAX_DISTANCE,
+    min_score: float | None = None,
     say: Say = _quiet,
 ) -> dict[str, Any]:
-    """Run every check on a version; write ``qa.json`` and ``report.html`` into ``out``; return the summary."""
+    """Run every check on a version; write ``qa.json`` and ``report.html`` into ``out``; return the summary.
+
+    ``min_score``: the confidence a prediction needs to count as evidence of a missing box, a wrong class or a
+    bad localisation (default: the engine's, 0.5); lower it for a weaker model.
+    """
     from truthline import qa
 
     ids: dict[str, list[str]] = {}
@@ -70,7 +75,12 @@ def run_qa(
             for r in records
         ]
         preds = _predictions(ws, vid, predictions, records)
-        checks.append(qa.find_detection_errors(gt, preds))
+        config = qa.DetectionErrorConfig()
+        if min_score is not None:
+            config = qa.DetectionErrorConfig(
+                missing_min_score=min_score, wrong_class_min_score=min_score, loc_min_score=min_score
+            )
+        checks.append(qa.find_detection_errors(gt, preds, config))
         say(f"   label errors from {predictions}")
     result: dict[str, Any] = {"title": f"Label QA of {vid}", "version": vid, "checks": [c.to_dict() for c in checks]}
     for issue in (i for c in result["checks"] for i in c["issues"]):  # checks on records name labels by position
