@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,16 @@ def ensure_phashes(ws: Workspace, shas: list[str]) -> dict[str, bytes]:
             present = {r for r in conn.execute(select(ph.c.blob_sha).where(ph.c.blob_sha.in_(list(new)))).scalars()}
             bulk_insert(conn, ph, [{"blob_sha": k, "phash": v} for k, v in new.items() if k not in present])
     return {**known, **new}
+
+
+def hash_matrix(ws: Workspace, shas: Sequence[str]) -> Any:
+    """The pHashes of blobs (one row each, in order), from the per-blob cache."""
+    import numpy as np
+
+    known = ensure_phashes(ws, sorted(set(shas)))
+    if not shas:
+        return np.zeros((0, 32), np.uint8)
+    return np.stack([np.frombuffer(known[s], np.uint8) for s in shas])
 
 
 def commit_leakage(

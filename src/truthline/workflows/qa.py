@@ -16,7 +16,8 @@ from truthline.store import annotations as ann_rows
 from truthline.store import versions as version_rows
 from truthline.store.events import log_event
 from truthline.workflows.images import resolve_images
-from truthline.workflows.leakage import decode_path
+from truthline.workflows.leakage import decode_path, hash_matrix
+from truthline.workflows.samples import SplitData, split_data
 from truthline.workflows.taxonomy import load as load_taxonomy
 from truthline.workflows.transfer import version_content
 
@@ -59,7 +60,7 @@ def run_qa(
     records = content.images
     checks: list[CheckResult] = [qa.dataset_statistics(records), qa.box_anomalies(records)]
     say(f"   {vid}: {len(records)} images; statistics and box anomalies")
-    hashes = _hashes(ws, records)
+    hashes = hash_matrix(ws, [r.path.name for r in records if r.path is not None])  # every record has its blob
     names, splits = [r.name for r in records], [r.split for r in records]
     checks.append(qa.near_duplicates(hashes, names, splits=splits, max_distance=max_distance))
     checks.append(qa.consistency(records))
@@ -74,7 +75,7 @@ def run_qa(
             qa.ImageBoxes.from_labels(r.name, r.labels, ids=ids.get(r.name), width=r.width, height=r.height)
             for r in records
         ]
-        preds = _predictions(ws, vid, predictions, records)
+        preds = _predictions(ws, split_data(vid, content, None), predictions, records)
         config = qa.DetectionErrorConfig()
         if min_score is not None:
             config = qa.DetectionErrorConfig(
@@ -108,18 +109,6 @@ def _decode(rec: ImageRecord) -> Any:
     return decode_path(rec.path)
 
 
-def _hashes(ws: Workspace, records: list[ImageRecord]) -> Any:
-    """pHashes of the records' images, from the per-blob cache (computed for blobs that lack one)."""
-    import numpy as np
-
-    from truthline.workflows.leakage import ensure_phashes
-
-    assert all(r.path is not None for r in records)
-    shas = [r.path.name for r in records if r.path is not None]
-    known = ensure_phashes(ws, sorted(set(shas)))
-    return np.stack([np.frombuffer(known[s], np.uint8) for s in shas]) if shas else np.zeros((0, 32), np.uint8)
-
-
 def _box_ratings(records: list[ImageRecord]) -> dict[str, list[tuple[str, str, list[float]]]]:
     """Boxes of images labelled by two or more annotators, for agreement."""
     out = {}
@@ -141,12 +130,10 @@ def _parent_taxonomy(ws: Workspace, vid: str) -> Any:
         return load_taxonomy(conn, parent.taxonomy_id)[1]
 
 
-def _predictions(ws: Workspace, vid: str, source: str, records: list[ImageRecord]) -> list[ImageBoxes]:
+def _predictions(ws: Workspace, split: SplitData, source: str, records: list[ImageRecord]) -> list[ImageBoxes]:
     """Model predictions per image: from a registered model (mdl_…) or a COCO results file."""
     from truthline.qa import ImageBoxes
-    from truthline.workflows.samples import load_split
 
-    split = load_split(ws, vid, None)
     names_by_id = {v: k for k, v in split.image_ids.items()}
     if source.startswith("mdl_"):
         from truthline.workflows.inference import load_registered, predict_split

@@ -4,7 +4,7 @@ provenance and leakage, judge it against a policy, and store the verdict as an E
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,9 @@ def run_probes(adapter: Detector, split: SplitData, policy: ReadinessPolicy, say
     from truthline.workflows.inference import category_ids
 
     by_id = {split.image_ids[r.name]: r for r in split.records}
+    truth: dict[int, list[Any]] = {}
+    for a in split.coco_gt["annotations"]:
+        truth.setdefault(a["image_id"], []).append(a["bbox"])
     cats = category_ids(split, adapter.class_names)
     runs: list[ProbeRun] = []
     for p, spec in enumerate(policy.probes):
@@ -61,8 +64,7 @@ def run_probes(adapter: Detector, split: SplitData, policy: ReadinessPolicy, say
             moved: dict[int, np.ndarray] = {}
             corrupted = []
             for i in ids:
-                anns = [a for a in split.coco_gt["annotations"] if a["image_id"] == i]
-                boxes = np.array([a["bbox"] for a in anns], np.float64).reshape(-1, 4)
+                boxes = np.array(truth.get(i, []), np.float64).reshape(-1, 4)
                 img, new_boxes, _ = apply_condition_with_boxes(
                     images[i], boxes, cond.name, float(severity), rng, variant=cond.variant, params=cond.params
                 )
@@ -103,19 +105,15 @@ def latency(adapter: Detector, split: SplitData, policy: ReadinessPolicy) -> dic
 def near_duplicates(ws: Workspace, split: SplitData) -> list[tuple[int, int, float]]:
     """Evaluation images that (near-)duplicate a training image of the same version."""
     from truthline.qa import leakage
-    from truthline.workflows.leakage import COMMIT_MAX_DISTANCE, ensure_phashes
+    from truthline.workflows.leakage import COMMIT_MAX_DISTANCE, hash_matrix
 
     train = load_split(ws, split.version, "train")
     test_shas = [r.path.name for r in split.records if r.path is not None]
     train_shas = [r.path.name for r in train.records if r.path is not None]
-    hashes = ensure_phashes(ws, sorted(set(test_shas) | set(train_shas)))
-
-    def stack(shas: Sequence[str]) -> np.ndarray:
-        return np.stack([np.frombuffer(hashes[s], np.uint8) for s in shas]) if shas else np.zeros((0, 32), np.uint8)
 
     result = leakage(
-        stack(train_shas),
-        stack(test_shas),
+        hash_matrix(ws, train_shas),
+        hash_matrix(ws, test_shas),
         train_names=[r.name for r in train.records],
         test_names=[r.name for r in split.records],
         max_distance=COMMIT_MAX_DISTANCE,

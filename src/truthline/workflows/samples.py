@@ -12,6 +12,7 @@ from truthline.domain.errors import UserInputError
 from truthline.domain.geometry import GeometryKind
 from truthline.domain.records import DatasetContent, ImageRecord
 from truthline.formats import plan_export
+from truthline.workflows.leakage import decode_path
 from truthline.workflows.transfer import version_content
 
 if TYPE_CHECKING:
@@ -43,11 +44,8 @@ class SplitData:
 
     def image(self, rec: ImageRecord) -> npt.NDArray[np.uint8]:
         """The image as displayed (EXIF orientation applied), BGR uint8."""
-        import cv2
-
         assert rec.path is not None
-        data = np.fromfile(rec.path, np.uint8)
-        img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        img = decode_path(rec.path)
         if img is None:
             raise UserInputError(f"cannot decode image {rec.name}", where=str(rec.path), fix="run `truthline doctor`")
         return np.asarray(img, np.uint8)
@@ -61,6 +59,11 @@ def boxed_classes(content: DatasetContent) -> list[str]:
 def load_split(ws: Workspace, version: str | None, split: str | None) -> SplitData:
     """The images of one split (all when ``split`` is None) with labels, and their COCO ground truth."""
     vid, content = version_content(ws, version)
+    return split_data(vid, content, split)
+
+
+def split_data(vid: str, content: DatasetContent, split: str | None) -> SplitData:
+    """SplitData of a version already loaded as ``content`` (its images are filtered to ``split`` in place)."""
     if split is not None:
         splits = sorted({r.split or "" for r in content.images})
         content.images = [r for r in content.images if r.split == split]
