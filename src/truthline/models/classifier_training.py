@@ -6,7 +6,6 @@ the spec stored on the result, exactly as when serving.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -68,9 +67,7 @@ def train_classifier(
         result = TrainedModel(
             net, "classify", "probabilities", tuple(class_names), spec, cfg, "SmallClassifier", cfg.width
         )
-        total = cfg.epochs * math.ceil(len(tr_x) / cfg.batch_size)
-        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total, pct_start=0.15)
+        opt, sched = cfg.optimiser(net, len(tr_x))
         rng = np.random.default_rng(cfg.seed)
         for epoch in range(1, cfg.epochs + 1):
             net.train()

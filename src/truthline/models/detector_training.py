@@ -162,10 +162,7 @@ def train_detector(
         result = TrainedModel(
             net, "detect", CENTERNET_LAYOUT, tuple(class_names), spec, cfg, "CenterNetLite", cfg.width, stride
         )
-        steps_per_epoch = math.ceil(len(tr) / cfg.batch_size)
-        total = cfg.epochs * steps_per_epoch
-        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total, pct_start=0.15)
+        opt, sched = cfg.optimiser(net, len(tr))
         rng = np.random.default_rng(cfg.seed)
         for epoch in range(1, cfg.epochs + 1):
             net.train()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,13 @@ class TrainConfig(BaseModel):
     flip: bool = True
     val_every: int = Field(default=1, ge=1)
     preprocess: PreprocessSpec | None = None
+
+    def optimiser(self, net: nn.Module, n_train: int) -> tuple[torch.optim.Optimizer, Any]:
+        """AdamW with a one-cycle schedule over every step of every epoch (the same for every built-in trainer)."""
+        total = self.epochs * math.ceil(n_train / self.batch_size)
+        opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.lr, total_steps=total, pct_start=0.15)
+        return opt, sched
 
     def spec(self) -> PreprocessSpec:
         """The preprocessing the network trains with: the given spec, else resize + RGB + ImageNet normalisation."""
